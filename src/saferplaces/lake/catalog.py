@@ -40,6 +40,12 @@ def connect(lake_dir: Path, database: str = ":memory:") -> duckdb.DuckDBPyConnec
         glob = dataset_glob(lake_dir, ds.name).replace("'", "''")
         con.execute(
             f'CREATE OR REPLACE VIEW "{ds.name}" AS SELECT * FROM read_parquet('
-            f"'{glob}', hive_partitioning = true, union_by_name = true)"
+            f"'{glob}', hive_partitioning = true, union_by_name = true, "
+            "hive_types_autocast = false)"
         )
+    views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views()").fetchall()}
+    if {"street", "outcomes"} <= views:
+        from .mart import create_outcome_views
+
+        create_outcome_views(con)
     return con
