@@ -67,3 +67,4 @@ def init(workspace: Path, name: str, forces: tuple[str, ...], areas: tuple[str, 
 
 # Command groups register themselves on import.
 from . import ingest as _ingest  # noqa: E402,F401
+from . import fetch as _fetch  # noqa: E402,F401

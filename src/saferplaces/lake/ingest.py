@@ -359,7 +359,7 @@ def ingest(
     lake_dir.mkdir(parents=True, exist_ok=True)
     sweep_temporary_files(lake_dir)
     shutil.rmtree(lake_dir / STAGING_DIR, ignore_errors=True)
-    ingest_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+    ingest_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ") + "-" + uuid.uuid4().hex[:6]
     report = IngestReport(ingest_id, _now())
     staging = lake_dir / STAGING_DIR / ingest_id
     staging.mkdir(parents=True)
