@@ -37,6 +37,7 @@ Status = Literal["loaded", "replaced", "unchanged", "rejected"]
 # DuckDB reject types that mean the CSV structure itself is broken: the whole file is refused.
 _FILE_LEVEL_ERRORS = {
     "INVALID UNICODE": "bytes that are not valid UTF-8",
+    "INVALID ENCODING": "bytes that are not valid UTF-8",
     "TOO MANY COLUMNS": "a row with more columns than the header",
     "MISSING COLUMNS": "a row with fewer columns than the header",
     "UNQUOTED VALUE": "a badly quoted value",
@@ -372,7 +373,9 @@ def ingest(
             max_line_bytes=max_line_bytes,
         )
         for p in problems:
-            report.files.append(FileResult(p.source, "unknown", reason=p.reason, line=p.line))
+            report.files.append(
+                FileResult(p.source, p.kind or "unknown", p.force, p.month, reason=p.reason, line=p.line)
+            )
         todo = _skip_unchanged_and_repeats(lake_dir, files, report)
         changed = _load(lake_dir, todo, report, ingest_id, max_line_bytes, progress, len(files))
         if rebuild_marts and changed:

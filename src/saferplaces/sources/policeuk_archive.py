@@ -68,6 +68,9 @@ class FileProblem:
     source: str
     reason: str
     line: int | None = None
+    kind: Kind | None = None  # known when the file name could be read
+    force: str | None = None
+    month: str | None = None
 
 
 def parse_name(name: str, source: str) -> tuple[Kind, str, str]:
@@ -257,9 +260,13 @@ def _vet_into(
 ) -> None:
     try:
         kind, force, month = parse_name(path.name, source)
-        vet_file(path, source, kind, max_line_bytes)
     except InputError as exc:
         problems.append(FileProblem(source, exc.reason, exc.line))
+        return
+    try:
+        vet_file(path, source, kind, max_line_bytes)
+    except InputError as exc:
+        problems.append(FileProblem(source, exc.reason, exc.line, kind, force, month))
         return
     files.append(
         ArchiveFile(path, source, kind, force, month, _sha256(path), path.stat().st_size)
