@@ -57,6 +57,16 @@ def _check_consistent(lake: Path, allowed: dict[str, set[str]]) -> None:
     con.execute(f"SELECT count(*) FROM read_parquet('{lake}/*/*/*/*.parquet')").fetchall()
 
 
+def _wait_for_first_write(lake: Path, proc: subprocess.Popen[bytes], timeout: float) -> None:
+    files = list(lake.glob("street/*/*/data.parquet"))
+    start = {f: f.stat().st_mtime_ns for f in files}
+    end = time.perf_counter() + timeout
+    while time.perf_counter() < end and proc.poll() is None:
+        if any(f.stat().st_mtime_ns != t for f, t in start.items()):
+            return
+        time.sleep(0.001)
+
+
 @pytest.mark.slow
 def test_sigkill_at_random_moments_leaves_lake_consistent(tmp_path: Path) -> None:
     new = _extract(tmp_path / "new")
@@ -82,9 +92,14 @@ def test_sigkill_at_random_moments_leaves_lake_consistent(tmp_path: Path) -> Non
     rng = random.Random(20261122)
     shutil.copytree(pristine, lake)
     killed = mixed = 0
-    for _ in range(KILLS):
+    for i in range(KILLS):
         proc = run(lake)
-        time.sleep(rng.uniform(0.1, duration))
+        if i % 2:
+            time.sleep(rng.uniform(0.1, duration))  # anywhere: reading, checking, writing
+        else:
+            # aim at the write phase: wait for the first partition to be replaced, then a bit
+            _wait_for_first_write(lake, proc, timeout=duration * 3)
+            time.sleep(rng.uniform(0.0, 0.05))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             killed += 1

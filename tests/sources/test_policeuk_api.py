@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -92,13 +93,24 @@ class Recorder:
         return [r.url.path for r in self.requests if r.url.path != "/api/crimes-street-dates"]
 
 
-def client_for(handler: Handler, **kwargs: Any) -> tuple[PoliceUkClient, Recorder, FakeClock]:
+@dataclass
+class Harness:
+    api: PoliceUkClient
+    rec: Recorder
+    clock: FakeClock
+
+
+def client_for(handler: Handler, **kwargs: Any) -> Harness:
     clock = FakeClock()
     rec = Recorder(handler, clock)
     api = PoliceUkClient(
-        httpx.MockTransport(rec), clock=clock.clock, sleep=clock.sleep, today=lambda: TODAY, **kwargs
+        httpx.MockTransport(rec),
+        clock=clock.clock,
+        sleep=clock.sleep,
+        today=lambda: TODAY,
+        **kwargs,
     )
-    return api, rec, clock
+    return Harness(api, rec, clock)
 
 
 def ok(content: bytes) -> Handler:
@@ -158,13 +170,13 @@ def test_token_bucket_refills_while_idle() -> None:
 
 
 def test_client_requests_are_paced() -> None:
-    api, rec, clock = client_for(ok(body("forces/forces.json")))
+    h = client_for(ok(body("forces/forces.json")))
     for _ in range(31):
-        assert len(api.forces()) == 44
-    assert len(rec.requests) == 31
-    assert rec.times[29] == 0.0
-    assert rec.times[30] == pytest.approx(1 / 15)
-    assert clock.sleeps == [pytest.approx(1 / 15)]
+        assert len(h.api.forces()) == 44
+    assert len(h.rec.requests) == 31
+    assert h.rec.times[29] == 0.0
+    assert h.rec.times[30] == pytest.approx(1 / 15)
+    assert h.clock.sleeps == [pytest.approx(1 / 15)]
 
 
 # ------------------------------------------------------------------ retries
@@ -176,21 +188,21 @@ def sequence(*responses: httpx.Response) -> Handler:
 
 
 def test_429_then_200_is_retried_with_backoff_and_retry_after() -> None:
-    api, rec, clock = client_for(
+    h = client_for(
         sequence(
             httpx.Response(429, headers={"Retry-After": "3"}),
             httpx.Response(429),
             httpx.Response(200, content=body("forces/forces.json")),
         )
     )
-    assert len(api.forces()) == 44
-    assert len(rec.requests) == 3
-    assert clock.sleeps == [3.0, 1.0]  # Retry-After honoured, then backoff 0.5·2¹
-    assert api.stats.retries == 2
+    assert len(h.api.forces()) == 44
+    assert len(h.rec.requests) == 3
+    assert h.clock.sleeps == [3.0, 1.0]  # Retry-After honoured, then backoff 0.5·2¹
+    assert h.api.stats.retries == 2
 
 
 def test_transient_5xx_is_retried_with_exponential_backoff() -> None:
-    api, rec, clock = client_for(
+    h = client_for(
         sequence(
             httpx.Response(502),
             httpx.Response(500),
@@ -198,67 +210,69 @@ def test_transient_5xx_is_retried_with_exponential_backoff() -> None:
             httpx.Response(200, content=body("forces/forces.json")),
         )
     )
-    assert len(api.forces()) == 44
-    assert clock.sleeps == [0.5, 1.0, 2.0]
+    assert len(h.api.forces()) == 44
+    assert h.clock.sleeps == [0.5, 1.0, 2.0]
 
 
 def test_retries_are_bounded() -> None:
-    api, rec, clock = client_for(lambda r: httpx.Response(429))
+    h = client_for(lambda r: httpx.Response(429))
     with pytest.raises(ApiResponseError) as err:
-        api.forces()
-    assert len(rec.requests) == 5
-    assert clock.sleeps == [0.5, 1.0, 2.0, 4.0]
+        h.api.forces()
+    assert len(h.rec.requests) == 5
+    assert h.clock.sleeps == [0.5, 1.0, 2.0, 4.0]
     msg = str(err.value)
     assert msg.startswith("https://data.police.uk/api/forces: HTTP 429")
     assert "5 attempts" in msg and "rate limited" in msg
 
 
 def test_client_errors_are_not_retried() -> None:
-    api, rec, clock = client_for(lambda r: httpx.Response(404))
+    h = client_for(lambda r: httpx.Response(404))
     with pytest.raises(ApiResponseError, match=r"gloucestershire/ZZ9: HTTP 404 Not Found") as err:
-        api.neighbourhood("gloucestershire", "ZZ9")
+        h.api.neighbourhood("gloucestershire", "ZZ9")
     assert err.value.status == 404
-    assert len(rec.requests) == 1 and clock.sleeps == []
+    assert len(h.rec.requests) == 1 and h.clock.sleeps == []
 
 
 def test_timeouts_are_retried_then_reported_as_unreachable() -> None:
     def timeout(request: httpx.Request) -> httpx.Response:
         raise httpx.ReadTimeout("timed out", request=request)
 
-    api, rec, clock = client_for(timeout)
+    h = client_for(timeout)
     with pytest.raises(ApiUnreachableError, match="timed out 5 times"):
-        api.forces()
-    assert len(rec.requests) == 5
+        h.api.forces()
+    assert len(h.rec.requests) == 5
 
 
 def test_offline_gives_a_clear_message_without_retrying() -> None:
     def offline(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("[Errno -3] Temporary failure in name resolution")
 
-    api, rec, clock = client_for(offline)
+    h = client_for(offline)
     with pytest.raises(ApiUnreachableError) as err:
-        api.forces()
+        h.api.forces()
     assert str(err.value) == (
         "could not reach data.police.uk: ConnectError: [Errno -3] Temporary failure in name "
         "resolution; the API client is optional — download archives from data.police.uk/data "
         "instead"
     )
-    assert len(rec.requests) == 1 and clock.sleeps == []
+    assert len(h.rec.requests) == 1 and h.clock.sleeps == []
 
 
 def test_malformed_body_names_the_url() -> None:
-    api, rec, clock = client_for(ok(body("malformed/Crimes.Multiple.json")))
+    h = client_for(ok(body("malformed/Crimes.Multiple.json")))
     with pytest.raises(ApiResponseError) as err:
-        api.crimes_street(SQUARE, "2023-01")
+        h.api.crimes_street(SQUARE, "2023-01")
     msg = str(err.value)
     assert msg.startswith("https://data.police.uk/api/crimes-street/all-crime?poly=52.6")
     assert msg.endswith("body is a JavaScript object literal (unquoted keys), not JSON")
 
 
 def test_unexpected_shape_names_the_url_and_path() -> None:
-    api, rec, clock = client_for(ok(b'{"id": "leicestershire"}'))
-    with pytest.raises(ApiResponseError, match=r"api/forces: unexpected response: \$: expected a list"):
-        api.forces()
+    h = client_for(ok(b'{"id": "leicestershire"}'))
+    with pytest.raises(
+        ApiResponseError, match=r"api/forces: unexpected response: \$: expected a list"
+    ):
+        h.api.forces()
 
 
 def test_missing_httpx_gives_install_hint() -> None:
@@ -277,48 +291,52 @@ def test_missing_httpx_gives_install_hint() -> None:
 
 
 def test_short_polygon_uses_get() -> None:
-    api, rec, clock = client_for(ok(body("crimes-street/leicester-all-crime-2023-01.json.gz")))
-    crimes = api.crimes_street(SQUARE, "2023-01")
+    h = client_for(ok(body("crimes-street/leicester-all-crime-2023-01.json.gz")))
+    crimes = h.api.crimes_street(SQUARE, "2023-01")
     assert len(crimes) == 1448
-    (request,) = [r for r in rec.requests if "crimes-street/" in r.url.path]
+    (request,) = [r for r in h.rec.requests if "crimes-street/" in r.url.path]
     assert request.method == "GET"
     assert request.url.path == "/api/crimes-street/all-crime"
     assert request.url.params["date"] == "2023-01"
     assert poly_of(request) == SQUARE
-    assert api.stats.posts == 0
+    assert h.api.stats.posts == 0
 
 
 def test_long_polygon_is_posted_as_a_form() -> None:
-    api, rec, clock = client_for(ok(body("crimes-street/cheltenham-AA3-all-crime-2025-09.json.gz")))
-    crimes = api.crimes_street(AA3_BOUNDARY, "2025-09")
+    h = client_for(ok(body("crimes-street/cheltenham-AA3-all-crime-2025-09.json.gz")))
+    crimes = h.api.crimes_street(AA3_BOUNDARY, "2025-09")
     assert len(crimes) == 425
-    (request,) = [r for r in rec.requests if "crimes-street/" in r.url.path]
+    (request,) = [r for r in h.rec.requests if "crimes-street/" in r.url.path]
     assert request.method == "POST"
     assert request.headers["content-type"] == "application/x-www-form-urlencoded"
     assert request.url.query == b""
     form = parse_qs(request.content.decode())
     assert form == {"poly": [format_poly(AA3_BOUNDARY)], "date": ["2025-09"]}
     assert len(format_poly(AA3_BOUNDARY)) > POST_URL_THRESHOLD
-    assert api.stats.posts == 1
+    assert h.api.stats.posts == 1
 
 
 def test_post_threshold_is_configurable() -> None:
-    api, rec, clock = client_for(ok(b"[]"), post_threshold=50)
-    assert api.crimes_street(SQUARE, "2023-01") == []
-    assert [r.method for r in rec.requests if "crimes-street/" in r.url.path] == ["POST"]
+    h = client_for(ok(b"[]"), post_threshold=50)
+    assert h.api.crimes_street(SQUARE, "2023-01") == []
+    assert [r.method for r in h.rec.requests if "crimes-street/" in r.url.path] == ["POST"]
 
 
 def test_neighbourhood_crimes_fetch_the_boundary_then_post() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/api/gloucestershire/AA3/boundary":
-            return httpx.Response(200, content=body("neighbourhoods/gloucestershire-AA3-boundary.json"))
+            return httpx.Response(
+                200, content=body("neighbourhoods/gloucestershire-AA3-boundary.json")
+            )
         assert poly_of(request) == AA3_BOUNDARY
-        return httpx.Response(200, content=body("crimes-street/cheltenham-AA3-all-crime-2025-09.json.gz"))
+        return httpx.Response(
+            200, content=body("crimes-street/cheltenham-AA3-all-crime-2025-09.json.gz")
+        )
 
-    api, rec, clock = client_for(handler)
-    crimes = api.crimes_in_neighbourhood("gloucestershire", "AA3", "2025-09")
+    h = client_for(handler)
+    crimes = h.api.crimes_in_neighbourhood("gloucestershire", "AA3", "2025-09")
     assert len(crimes) == 425
-    assert rec.paths() == ["/api/gloucestershire/AA3/boundary", "/api/crimes-street/all-crime"]
+    assert h.rec.paths() == ["/api/gloucestershire/AA3/boundary", "/api/crimes-street/all-crime"]
 
 
 # ------------------------------------------------------------------ 503: split the polygon
@@ -349,50 +367,55 @@ def around_a_crime() -> list[tuple[float, float]]:
     lat = float(LEICESTER[0]["location"]["latitude"])
     lon = float(LEICESTER[0]["location"]["longitude"])
     dlat, dlon = 0.02, 0.03  # the crimes span 52.616–52.643 N, 1.155–1.109 W
-    return [(lat - dlat, lon - dlon), (lat - dlat, lon + dlon), (lat + dlat, lon + dlon), (lat + dlat, lon - dlon)]
+    return [
+        (lat - dlat, lon - dlon),
+        (lat - dlat, lon + dlon),
+        (lat + dlat, lon + dlon),
+        (lat + dlat, lon - dlon),
+    ]
 
 
 def test_503_splits_the_polygon_and_returns_each_crime_once() -> None:
     seen: list[int] = []
-    api, rec, clock = client_for(split_server(400, seen))
-    crimes = api.crimes_street(around_a_crime(), "2023-01")
-    assert api.stats.splits >= 2  # pieces of pieces
+    h = client_for(split_server(400, seen))
+    crimes = h.api.crimes_street(around_a_crime(), "2023-01")
+    assert h.api.stats.splits >= 2  # pieces of pieces
     ids = [c.id for c in crimes]
     assert sorted(ids) == sorted(c["id"] for c in LEICESTER)  # all 1,448, each once
-    assert 503 in seen and api.stats.splits >= 1
+    assert 503 in seen and h.api.stats.splits >= 1
     returned = [s for s in seen if s != 503]
     assert len(returned) > len(ids)  # pieces overlapped on the cuts...
-    assert api.stats.duplicates == len(returned) - len(ids)  # ...and the copies were dropped
+    assert h.api.stats.duplicates == len(returned) - len(ids)  # ...and the copies were dropped
 
 
 def test_503_split_gives_up_at_the_depth_limit() -> None:
-    api, rec, clock = client_for(lambda r: httpx.Response(503), max_split_depth=2)
+    h = client_for(lambda r: httpx.Response(503), max_split_depth=2)
     with pytest.raises(TooManyCrimesError) as err:
-        api.crimes_street(SQUARE, "2023-01")
+        h.api.crimes_street(SQUARE, "2023-01")
     # Fails fast: the first piece still too big at depth 2 ends the fetch (1 + 1 + 1 requests).
-    assert len(rec.paths()) == 3
+    assert len(h.rec.paths()) == 3
     assert "more than 10,000 crimes for 2023-01 after splitting it 2 times" in str(err.value)
     assert "use a smaller area" in str(err.value)
-    assert clock.sleeps == []  # a too-many-crimes 503 is not retried
+    assert h.clock.sleeps == []  # a too-many-crimes 503 is not retried
     assert MAX_SPLIT_DEPTH == 4
 
 
 def test_503_with_retry_after_is_an_outage_not_a_split() -> None:
-    api, rec, clock = client_for(
+    h = client_for(
         sequence(
             httpx.Response(503, headers={"Retry-After": "7"}),
             httpx.Response(200, content=b"[]"),
         )
     )
-    assert api.crimes_street(SQUARE, "2023-01") == []
-    assert clock.sleeps == [7.0] and api.stats.splits == 0
+    assert h.api.crimes_street(SQUARE, "2023-01") == []
+    assert h.clock.sleeps == [7.0] and h.api.stats.splits == 0
 
 
 def test_stop_and_search_is_not_split() -> None:
-    api, rec, clock = client_for(lambda r: httpx.Response(503))
+    h = client_for(lambda r: httpx.Response(503))
     with pytest.raises(TooManyCrimesError, match="10,000 stop and search records"):
-        api.stops_street(SQUARE, "2023-01")
-    assert len(rec.paths()) == 1
+        h.api.stops_street(SQUARE, "2023-01")
+    assert len(h.rec.paths()) == 1
 
 
 # ------------------------------------------------------------------ the 36-month window
@@ -400,28 +423,34 @@ def test_stop_and_search_is_not_split() -> None:
 
 @pytest.mark.parametrize("month", ["2019-01", "2022-09", "2025-10"])
 def test_month_outside_the_window_is_refused_before_fetching(month: str) -> None:
-    api, rec, clock = client_for(ok(b"[]"))
+    h = client_for(ok(b"[]"))
     with pytest.raises(MonthOutsideWindowError) as err:
-        api.crimes_street(SQUARE, month)
+        h.api.crimes_street(SQUARE, month)
     msg = str(err.value)
     assert f"month {month} is outside the police.uk API window 2022-10 to 2025-09" in msg
     assert "last 36 months" in msg and "data.police.uk/data" in msg
-    assert rec.paths() == []  # only crimes-street-dates was asked
+    assert h.rec.paths() == []  # only crimes-street-dates was asked
 
 
 @pytest.mark.parametrize("month", ["2022-10", "2025-09"])
 def test_months_at_the_edges_of_the_window_are_fetched(month: str) -> None:
-    api, rec, clock = client_for(ok(b"[]"))
-    assert api.crimes_street(SQUARE, month) == []
-    assert rec.paths() == ["/api/crimes-street/all-crime"]
+    h = client_for(ok(b"[]"))
+    assert h.api.crimes_street(SQUARE, month) == []
+    assert h.rec.paths() == ["/api/crimes-street/all-crime"]
 
 
 def test_window_is_computed_from_today_when_availability_fails() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(404) if "dates" in request.url.path else httpx.Response(200, content=b"[]")
+        return (
+            httpx.Response(404)
+            if "dates" in request.url.path
+            else httpx.Response(200, content=b"[]")
+        )
 
     clock = FakeClock()
-    api = PoliceUkClient(httpx.MockTransport(handler), clock=clock.clock, sleep=clock.sleep, today=lambda: TODAY)
+    api = PoliceUkClient(
+        httpx.MockTransport(handler), clock=clock.clock, sleep=clock.sleep, today=lambda: TODAY
+    )
     window = api.month_window()
     assert (window.first, window.last, window.source) == ("2022-11", "2025-10", "computed")
     assert len(months(window.first, window.last)) == 36
@@ -431,19 +460,19 @@ def test_window_is_computed_from_today_when_availability_fails() -> None:
 
 
 def test_window_is_asked_once() -> None:
-    api, rec, clock = client_for(ok(b"[]"))
-    api.crimes_street(SQUARE, "2024-01")
-    api.crimes_street(SQUARE, "2024-02")
-    assert sum(r.url.path.endswith("crimes-street-dates") for r in rec.requests) == 1
+    h = client_for(ok(b"[]"))
+    h.api.crimes_street(SQUARE, "2024-01")
+    h.api.crimes_street(SQUARE, "2024-02")
+    assert sum(r.url.path.endswith("crimes-street-dates") for r in h.rec.requests) == 1
 
 
 def test_bad_month_and_polygon_are_refused_before_any_request() -> None:
-    api, rec, clock = client_for(ok(b"[]"))
+    h = client_for(ok(b"[]"))
     with pytest.raises(InvalidMonthError, match="'2023-1' is not in the form YYYY-MM"):
-        api.crimes_street(SQUARE, "2023-1")
+        h.api.crimes_street(SQUARE, "2023-1")
     with pytest.raises(InvalidPolygonError, match="at least 3 distinct points"):
-        api.crimes_street(SQUARE[:2], "2023-01")
-    assert rec.requests == []
+        h.api.crimes_street(SQUARE[:2], "2023-01")
+    assert h.rec.requests == []
 
 
 # ------------------------------------------------------------------ every other method
@@ -527,30 +556,30 @@ def test_methods_call_the_documented_path(
     content = body(fixture)
     if check is None:  # list endpoints: serve the single saved item as a one-item list
         content = b"[" + content + b"]"
-    api, rec, clock = client_for(ok(content))
-    result = call(api)
-    assert rec.paths() == [path]
+    h = client_for(ok(content))
+    result = call(h.api)
+    assert h.rec.paths() == [path]
     assert (check or (lambda r: len(r) == 1))(result)
 
 
 def test_availability_lists_months() -> None:
-    api, rec, clock = client_for(ok(b""))
-    got = api.availability()
+    h = client_for(ok(b""))
+    got = h.api.availability()
     assert len(got) == 36 and got[0].date == "2025-09" and got[-1].date == "2022-10"
     assert got[0].stop_and_search == ("bedfordshire", "cleveland", "durham")
 
 
 def test_locate_and_categories_send_their_parameters() -> None:
-    api, rec, clock = client_for(ok(body("fixtures/neighbourhood-policing-team.json")))
-    api.locate_neighbourhood(52.6389, -1.13619)
-    assert rec.requests[-1].url.params["q"] == "52.6389,-1.13619"
-    api, rec, clock = client_for(ok(b"[]"))
-    api.crime_categories("2024-01")
-    assert rec.requests[-1].url.params["date"] == "2024-01"
+    h = client_for(ok(body("fixtures/neighbourhood-policing-team.json")))
+    h.api.locate_neighbourhood(52.6389, -1.13619)
+    assert h.rec.requests[-1].url.params["q"] == "52.6389,-1.13619"
+    h = client_for(ok(b"[]"))
+    h.api.crime_categories("2024-01")
+    assert h.rec.requests[-1].url.params["date"] == "2024-01"
 
 
 def test_anomalies_are_counted_on_the_client() -> None:
-    api, rec, clock = client_for(ok(body("fixtures/neighbourhood-invalid-population.json")))
-    hood = api.neighbourhood("leicestershire", "NC04")
+    h = client_for(ok(body("fixtures/neighbourhood-invalid-population.json")))
+    hood = h.api.neighbourhood("leicestershire", "NC04")
     assert hood.population is None
-    assert api.anomalies == {"invalid_population": 1, "null_coordinates": 1}
+    assert h.api.anomalies == {"invalid_population": 1, "null_coordinates": 1}

@@ -87,8 +87,12 @@ def test_leicester_round_trip(tmp_path: Path) -> None:
     btp = read_rows(tmp_path / "2023-01-btp-street.csv")
     force = read_rows(tmp_path / "2023-01-leicestershire-street.csv")
     assert (len(btp), len(force)) == (10, 1438)
-    assert {(r["Reported by"], r["Falls within"]) for r in btp} == {("British Transport Police",) * 2}
-    assert {(r["Reported by"], r["Falls within"]) for r in force} == {("Leicestershire Police",) * 2}
+    assert {(r["Reported by"], r["Falls within"]) for r in btp} == {
+        ("British Transport Police",) * 2
+    }
+    assert {(r["Reported by"], r["Falls within"]) for r in force} == {
+        ("Leicestershire Police",) * 2
+    }
 
     by_place = [c for c in source if c["location_type"] == "BTP"] + [
         c for c in source if c["location_type"] != "BTP"

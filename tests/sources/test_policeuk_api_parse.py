@@ -81,7 +81,8 @@ def test_forces_list() -> None:
 
 
 def test_gloucestershire_neighbourhoods() -> None:
-    refs = [m.parse_neighbourhood_ref(n) for n in node("neighbourhoods/gloucestershire-neighbourhoods.json").items()]  # fmt: skip
+    listing = node("neighbourhoods/gloucestershire-neighbourhoods.json")
+    refs = [m.parse_neighbourhood_ref(n) for n in listing.items()]
     assert len(refs) == 55
     assert m.NeighbourhoodRef("AA3", "St Marks") in refs
 
@@ -107,14 +108,19 @@ def test_aa3_detail_and_boundary() -> None:
 
 def test_case_history() -> None:
     history = m.parse_case_history(Node(fixture("case-history")), Counter())
-    assert [o.category.code for o in history.outcomes] == ["under-investigation", "no-further-action"]
+    assert [o.category.code for o in history.outcomes] == [
+        "under-investigation",
+        "no-further-action",
+    ]
     assert history.outcomes[1].category.name == "Investigation complete; no suspect identified"
     assert history.crime is not None and history.crime.position is None  # a no-location crime
     assert history.crime.id == 82067369 and history.crime.location_type is None
 
 
 def test_contact_details() -> None:
-    full = dict(fixture("neighbourhood-empty-force-url"), contact_details=fixture("contact-details"))
+    full = dict(
+        fixture("neighbourhood-empty-force-url"), contact_details=fixture("contact-details")
+    )
     hood = m.parse_neighbourhood(Node(full), Counter())
     assert len(hood.contact_details) == 15 and hood.contact_details["telephone"] == "101"
     empty = dict(full, contact_details=fixture("contact-details-none"))
@@ -200,7 +206,10 @@ def test_neighbourhood_variants() -> None:
     plain = m.parse_neighbourhood(Node(fixture("neighbourhood")), tally)
     assert (plain.name, plain.population) == ("City Centre", 1000)
     assert plain.locations[0].position is None and plain.locations[0].postcode == "LE1 3GG"
-    assert m.parse_neighbourhood(Node(fixture("neighbourhood-empty-force-url")), tally).url_force is None
+    assert (
+        m.parse_neighbourhood(Node(fixture("neighbourhood-empty-force-url")), tally).url_force
+        is None
+    )
     ref = m.parse_neighbourhood_ref(Node(fixture("neighbourhood-reference")))
     assert ref == m.NeighbourhoodRef("NC04", "City Centre")
     assert tally == Counter({"null_coordinates": 1})
@@ -226,7 +235,9 @@ def test_invalid_population_becomes_none_and_is_counted() -> None:
 
 
 def test_neighbourhood_location_null_type() -> None:
-    loc = m.parse_neighbourhood_location(Node(fixture("neighbourhood-location-null-type")), Counter())
+    loc = m.parse_neighbourhood_location(
+        Node(fixture("neighbourhood-location-null-type")), Counter()
+    )
     assert loc.type is None and loc.position == m.LatLon(52.2253, -2.17512)
 
 
@@ -237,7 +248,12 @@ def test_locator_team_and_priorities() -> None:
     officer = m.parse_officer(Node(fixture("police-officer")))
     assert officer.rank == "Assistant Chief Officer (Crime)" and officer.bio is not None
     nulls = m.parse_officer(Node(fixture("police-officer-nulls")))
-    assert (nulls.name, nulls.rank, nulls.bio, nulls.contact_details) == ("Dave Smith", None, None, {})
+    assert (nulls.name, nulls.rank, nulls.bio, nulls.contact_details) == (
+        "Dave Smith",
+        None,
+        None,
+        {},
+    )
     html = m.parse_priority(Node(fixture("neighbourhood-priority-html")))
     assert html.issue is not None and html.issue.startswith("Beggars") and "<p>" not in html.issue
     assert html.action_date == "2019-01-14T00:00:00"

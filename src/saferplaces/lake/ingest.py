@@ -29,6 +29,7 @@ import pyarrow as pa
 
 from ..sources.policeuk_archive import ArchiveFile, FileProblem, Kind, discover
 from ..taxonomy import categories, lsoa_vintages, outcomes
+from .mart import rebuild_marts as _rebuild_marts
 from .partition import DATA_FILE, partition_dir, read_provenance, sweep_temporary_files, write_partition
 from .schemas import DATASET, SCHEMA_VERSION, SELECTS, read_columns
 
@@ -377,11 +378,11 @@ def ingest(
                 FileResult(p.source, p.kind or "unknown", p.force, p.month, reason=p.reason, line=p.line)
             )
         todo = _skip_unchanged_and_repeats(lake_dir, files, report)
-        changed = _load(lake_dir, todo, report, ingest_id, max_line_bytes, progress, len(files))
-        if rebuild_marts and changed:
-            from .mart import rebuild_marts as _rebuild
-
-            report.marts_rebuilt = _rebuild(lake_dir, changed)
+        _load(lake_dir, todo, report, ingest_id, max_line_bytes, progress, len(files))
+        if rebuild_marts:
+            # Every stale mart partition, not only this run's: a killed earlier run may have
+            # written street partitions without reaching their marts.
+            report.marts_rebuilt = _rebuild_marts(lake_dir)
     finally:
         shutil.rmtree(lake_dir / STAGING_DIR, ignore_errors=True)
     report.finished_at = _now()
