@@ -38,7 +38,9 @@ class Partnership(_Strict):
     def _known_forces(cls, value: list[str]) -> list[str]:
         for slug in value:
             if slug not in known_forces():
-                close = difflib.get_close_matches(slug, list(known_forces()), n=1)
+                close = [f for f in known_forces() if slug and slug in f][:1] or (
+                    difflib.get_close_matches(slug, list(known_forces()), n=1)
+                )
                 hint = f" (did you mean '{close[0]}'?)" if close else ""
                 raise ValueError(f"unknown force slug '{slug}'{hint}")
         return value
