@@ -40,6 +40,16 @@ TODAY = date(2025, 11, 22)
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Belt and braces: a test that reached the real transport fails instead of calling out."""
+
+    def refuse(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
+        raise AssertionError(f"a test tried to contact {request.url}")
+
+    monkeypatch.setattr(httpx.HTTPTransport, "handle_request", refuse)
+
+
 def body(rel: str) -> bytes:
     raw = (API / rel).read_bytes()
     return gzip.decompress(raw) if rel.endswith(".gz") else raw
@@ -583,3 +593,9 @@ def test_anomalies_are_counted_on_the_client() -> None:
     hood = h.api.neighbourhood("leicestershire", "NC04")
     assert hood.population is None
     assert h.api.anomalies == {"invalid_population": 1, "null_coordinates": 1}
+
+
+def test_ids_cannot_reach_another_endpoint() -> None:
+    h = client_for(ok(body("neighbourhoods/gloucestershire-AA3.json")))
+    h.api.neighbourhood("gloucestershire", "../forces")
+    assert h.rec.requests[-1].url.raw_path == b"/api/gloucestershire/..%2Fforces"

@@ -20,6 +20,16 @@ API = Path(__file__).resolve().parents[1] / "data" / "api"
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Belt and braces: a test that reached the real transport fails instead of calling out."""
+
+    def refuse(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
+        raise AssertionError(f"a test tried to contact {request.url}")
+
+    monkeypatch.setattr(httpx.HTTPTransport, "handle_request", refuse)
+
+
 def body(rel: str) -> bytes:
     raw = (API / rel).read_bytes()
     return gzip.decompress(raw) if rel.endswith(".gz") else raw

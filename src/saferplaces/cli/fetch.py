@@ -34,7 +34,8 @@ def fetch() -> None:
 
 def _check_force(slug: str) -> str:
     if slug not in known_forces():
-        close = difflib.get_close_matches(slug, list(known_forces()), n=1)
+        slugs = sorted(known_forces())
+        close = [s for s in slugs if s.startswith(slug)] or difflib.get_close_matches(slug, slugs)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         raise click.BadParameter(f"unknown force slug '{slug}'{hint}", param_hint="--force")
     return slug

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, TypeVar
+from urllib.parse import quote
 
 from ... import __version__
 from ._errors import (
@@ -76,6 +77,11 @@ class RequestStats:
 
 class _TooManyResults(Exception):
     """503 on a custom-area query: police.uk's "more than 10,000 results" answer."""
+
+
+def _seg(value: str) -> str:
+    """A caller's id as one path segment: '/' or '..' in it must not reach another endpoint."""
+    return quote(value, safe="")
 
 
 def _require_httpx() -> None:
@@ -225,7 +231,7 @@ class PoliceUkClient:
         return self._list("forces", parse_force_ref)
 
     def force(self, force: str) -> Force:
-        return self._get(f"forces/{force}", parse_force)
+        return self._get(f"forces/{_seg(force)}", parse_force)
 
     def crime_categories(self, month: str | None = None) -> list[CrimeCategory]:
         params = {"date": check_month(month)} if month else None
@@ -248,23 +254,24 @@ class PoliceUkClient:
     # ------------------------------------------------------------------------- neighbourhoods
 
     def neighbourhoods(self, force: str) -> list[NeighbourhoodRef]:
-        return self._list(f"{force}/neighbourhoods", parse_neighbourhood_ref)
+        return self._list(f"{_seg(force)}/neighbourhoods", parse_neighbourhood_ref)
 
     def neighbourhood(self, force: str, neighbourhood: str) -> Neighbourhood:
         return self._get(
-            f"{force}/{neighbourhood}", lambda n: parse_neighbourhood(n, self.anomalies)
+            f"{_seg(force)}/{_seg(neighbourhood)}", lambda n: parse_neighbourhood(n, self.anomalies)
         )
 
     def neighbourhood_boundary(self, force: str, neighbourhood: str) -> list[LatLon]:
         return self._get(
-            f"{force}/{neighbourhood}/boundary", lambda n: parse_boundary(n, self.anomalies)
+            f"{_seg(force)}/{_seg(neighbourhood)}/boundary",
+            lambda n: parse_boundary(n, self.anomalies),
         )
 
     def neighbourhood_team(self, force: str, neighbourhood: str) -> list[Officer]:
-        return self._list(f"{force}/{neighbourhood}/people", parse_officer)
+        return self._list(f"{_seg(force)}/{_seg(neighbourhood)}/people", parse_officer)
 
     def neighbourhood_priorities(self, force: str, neighbourhood: str) -> list[Priority]:
-        return self._list(f"{force}/{neighbourhood}/priorities", parse_priority)
+        return self._list(f"{_seg(force)}/{_seg(neighbourhood)}/priorities", parse_priority)
 
     def locate_neighbourhood(self, latitude: float, longitude: float) -> NeighbourhoodLocator:
         return self._get("locate-neighbourhood", parse_locator, {"q": f"{latitude},{longitude}"})
@@ -279,6 +286,7 @@ class PoliceUkClient:
         ``poly`` is ``[(lat, lon), ...]`` or the API's ``"lat,lon:lat,lon:..."`` text. When
         police.uk answers 503 (more than 10,000 crimes) the polygon is quartered and each piece
         queried, up to :attr:`max_split_depth` times; crimes are de-duplicated by ``id``."""
+        check_month(month)
         points = parse_poly(poly) if isinstance(poly, str) else list(poly)
         format_poly(points)  # validate before any request
         self.month_window().require(month)
@@ -301,7 +309,7 @@ class PoliceUkClient:
         params = {"poly": format_poly(points), "date": month}
         try:
             crimes = self._list(
-                f"crimes-street/{category}", lambda n: parse_crime(n, self.anomalies), params
+                f"crimes-street/{_seg(category)}", lambda n: parse_crime(n, self.anomalies), params
             )
         except _TooManyResults as exc:
             if depth >= self.max_split_depth:
@@ -322,7 +330,7 @@ class PoliceUkClient:
 
     def outcomes_for_crime(self, persistent_id: str) -> CaseHistory:
         return self._get(
-            f"outcomes-for-crime/{persistent_id}",
+            f"outcomes-for-crime/{_seg(persistent_id)}",
             lambda n: parse_case_history(n, self.anomalies),
         )
 
@@ -333,7 +341,8 @@ class PoliceUkClient:
 
         Not split on 503: stop and search records carry no id to de-duplicate by."""
         points = parse_poly(poly) if isinstance(poly, str) else list(poly)
-        params = {"poly": format_poly(points), "date": self.month_window().require(month)}
+        poly_text = format_poly(points)
+        params = {"poly": poly_text, "date": self.month_window().require(check_month(month))}
         try:
             return self._list(
                 "stops-street", lambda n: parse_stop_and_search(n, self.anomalies), params
@@ -345,5 +354,5 @@ class PoliceUkClient:
             ) from None
 
     def stops_force(self, force: str, month: str) -> list[StopAndSearch]:
-        params = {"force": force, "date": self.month_window().require(month)}
+        params = {"force": force, "date": self.month_window().require(check_month(month))}
         return self._list("stops-force", lambda n: parse_stop_and_search(n, self.anomalies), params)

@@ -29,7 +29,7 @@ def decode_json(body: bytes) -> object:
             raise ValueError(
                 "body is a JavaScript object literal (unquoted keys), not JSON"
             ) from None
-        if exc.pos >= len(text.rstrip()):
+        if exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string"):
             raise ValueError(
                 f"body ends early at line {exc.lineno} (truncated JSON: {exc.msg})"
             ) from None
