@@ -1,4 +1,4 @@
-"""Write docs/cli.md from the click commands themselves (run: python docs/generate_cli_reference.py).
+"""Write docs/cli.md from the click commands (run: python docs/generate_cli_reference.py).
 
 A test fails when docs/cli.md is out of date, so the reference never drifts from the code."""
 
@@ -31,7 +31,9 @@ def render() -> str:
         "",
     ]
     for path, cmd in _walk(main, ["saferplaces"]):
-        ctx = click.Context(cmd, info_name=" ".join(path), terminal_width=100, max_content_width=100)
+        ctx = click.Context(
+            cmd, info_name=" ".join(path), terminal_width=100, max_content_width=100
+        )
         lines += [f"## `{' '.join(path)}`", "", "```", cmd.get_help(ctx).rstrip(), "```", ""]
     return "\n".join(lines)
 

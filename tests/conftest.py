@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from tests.support import SHARED_DATA, TEST_DATA, shared
 
 __all__ = ["SHARED_DATA", "TEST_DATA", "shared", "shared_data"]

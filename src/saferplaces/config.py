@@ -1,7 +1,7 @@
 """Workspace configuration (``saferplaces.toml``), validated with pydantic.
 
-Validation errors name the key and what is wrong, e.g.
-``saferplaces.toml: partnership.forces.0: unknown force slug 'avon' (did you mean 'avon-and-somerset'?)``.
+Validation errors name the key and what is wrong, e.g. ``saferplaces.toml: partnership.forces:
+unknown force slug 'avon' (did you mean 'avon-and-somerset'?)``.
 """
 
 from __future__ import annotations

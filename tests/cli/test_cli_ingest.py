@@ -6,15 +6,17 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
+from tests.support import TEST_DATA, shared
 
 from saferplaces.cli import main
-from tests.support import TEST_DATA, shared
 
 SAMPLE = TEST_DATA / "policeuk" / "avon-sample"
 
 
 def _init(runner: CliRunner, ws: Path) -> None:
-    res = runner.invoke(main, ["init", "-w", str(ws), "--name", "Test CSP", "--force", "avon-and-somerset"])
+    res = runner.invoke(
+        main, ["init", "-w", str(ws), "--name", "Test CSP", "--force", "avon-and-somerset"]
+    )
     assert res.exit_code == 0, res.output
 
 
@@ -22,7 +24,11 @@ def test_init_ingest_status_json(tmp_path: Path) -> None:
     runner = CliRunner()
     ws = tmp_path / "ws"
     _init(runner, ws)
-    assert (ws / "saferplaces.toml").exists() and (ws / "lake").is_dir() and (ws / "app.sqlite3").exists()
+    assert (
+        (ws / "saferplaces.toml").exists()
+        and (ws / "lake").is_dir()
+        and (ws / "app.sqlite3").exists()
+    )
     res = runner.invoke(main, ["ingest", "-w", str(ws), str(SAMPLE)])
     assert res.exit_code == 0, res.output
     assert "loaded" in res.output and "5" in res.output
@@ -66,7 +72,7 @@ def test_bad_configuration_names_the_key(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     _init(runner, ws)
     cfg = ws / "saferplaces.toml"
-    cfg.write_text(cfg.read_text().replace("[storage]", "[storage]\nlaek = \"x\""))
+    cfg.write_text(cfg.read_text().replace("[storage]", '[storage]\nlaek = "x"'))
     res = runner.invoke(main, ["status", "-w", str(ws)])
     assert res.exit_code == 2
     assert "storage.laek: unknown key" in res.output

@@ -19,8 +19,14 @@ def _write(tmp_path: Path, text: str) -> Path:
     [
         ('[partnership]\nname = ""\n', "partnership.name: String should have at least 1 character"),
         ("[partnership]\nforces = []\n", "partnership.name: Field required"),
-        ('[partnership]\nname = "x"\nforces = "avon-and-somerset"\n', "partnership.forces: Input should be a valid list"),
-        ('[partnership]\nname = "x"\n[ingest]\nmax_zip_ratio = 0.5\n', "ingest.max_zip_ratio: Input should be greater than 1"),
+        (
+            '[partnership]\nname = "x"\nforces = "avon-and-somerset"\n',
+            "partnership.forces: Input should be a valid list",
+        ),
+        (
+            '[partnership]\nname = "x"\n[ingest]\nmax_zip_ratio = 0.5\n',
+            "ingest.max_zip_ratio: Input should be greater than 1",
+        ),
         ('[partnership]\nname = "x"\n[extra]\n', "extra: unknown key"),
         ("[partnership\n", "not valid TOML"),
         ("", "partnership: Field required"),
@@ -34,7 +40,9 @@ def test_bad_config_messages(tmp_path: Path, text: str, message: str) -> None:
 
 
 def test_create_then_open_round_trip(tmp_path: Path) -> None:
-    ws = Workspace.create(tmp_path / "w", 'Bath "and" NE Somerset CSP', ["avon-and-somerset"], ["E06000022"])
+    ws = Workspace.create(
+        tmp_path / "w", 'Bath "and" NE Somerset CSP', ["avon-and-somerset"], ["E06000022"]
+    )
     again = Workspace.open(tmp_path / "w")
     assert again.config == ws.config
     assert again.config.partnership.name == 'Bath "and" NE Somerset CSP'

@@ -5,7 +5,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from tests.support import TEST_DATA
 
 SAMPLE = TEST_DATA / "policeuk" / "avon-sample"

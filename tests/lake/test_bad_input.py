@@ -10,10 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from tests.lake.conftest import SAMPLE, lake_snapshot, street_file
 
 from saferplaces.lake import connect
 from saferplaces.lake.ingest import IngestReport, ingest
-from tests.lake.conftest import SAMPLE, lake_snapshot, street_file
 
 GOOD = street_file(SAMPLE, "2018-02")
 NAME = GOOD.name
@@ -56,7 +56,9 @@ CASES: dict[str, tuple[Callable[[], bytes], str, int | None]] = {
         "a row with more columns than the header", 6,
     ),
     "non-UTF-8 bytes": (
-        lambda: b"\r\n".join([*_lines()[:7], _lines()[7].replace(b"On or near", b"On or n\xe9ar"), *_lines()[8:]]),
+        lambda: b"\r\n".join(
+            [*_lines()[:7], _lines()[7].replace(b"On or near", b"On or n\xe9ar"), *_lines()[8:]]
+        ),
         "not valid UTF-8", 8,
     ),
     "truncated": (lambda: GOOD.read_bytes()[:-300], "looks truncated", None),
@@ -89,7 +91,9 @@ def test_bad_file_rejected_with_reason_and_lake_untouched(
 
 
 def test_unknown_force_slug(tmp_path: Path, loaded_lake: Path) -> None:
-    report = _offer(tmp_path, loaded_lake, "2018-02-avon-and-zomerset-street.csv", GOOD.read_bytes())
+    report = _offer(
+        tmp_path, loaded_lake, "2018-02-avon-and-zomerset-street.csv", GOOD.read_bytes()
+    )
     assert report.files[0].reason == "unknown force slug 'avon-and-zomerset' in the file name"
 
 
@@ -138,7 +142,9 @@ def test_good_files_in_same_batch_still_load(tmp_path: Path) -> None:
     report = ingest(tmp_path / "lake", [folder])
     status = {f.month: f.status for f in report.files}
     assert status == {"2018-01": "loaded", "2018-02": "rejected"}
-    assert connect(tmp_path / "lake").execute("SELECT count(DISTINCT month) FROM street").fetchone() == (1,)
+    assert connect(tmp_path / "lake").execute(
+        "SELECT count(DISTINCT month) FROM street"
+    ).fetchone() == (1,)
 
 
 def test_bad_coordinate_rejects_row_with_line_and_keeps_rest(tmp_path: Path) -> None:
@@ -155,7 +161,9 @@ def test_bad_coordinate_rejects_row_with_line_and_keeps_rest(tmp_path: Path) -> 
     assert report.rejected_rows_report is not None
     text = Path(report.rejected_rows_report).read_text("utf-8")
     assert f"{NAME},10," in text and "west-ish" in text
-    lines_kept = connect(tmp_path / "lake").execute("SELECT line FROM street ORDER BY line").fetchall()
+    lines_kept = (
+        connect(tmp_path / "lake").execute("SELECT line FROM street ORDER BY line").fetchall()
+    )
     assert 10 not in {ln for (ln,) in lines_kept} and 11 in {ln for (ln,) in lines_kept}
 
 
@@ -169,5 +177,7 @@ def test_two_files_for_same_force_month(tmp_path: Path) -> None:
     report = ingest(tmp_path / "lake", [a, b])
     assert sorted(f.status for f in report.files) == ["loaded", "rejected"]
     assert "another file for avon-and-somerset 2018-02" in next(
-        f.reason for f in report.files if f.status == "rejected"  # type: ignore[misc]
+        f.reason
+        for f in report.files
+        if f.status == "rejected"  # type: ignore[misc]
     )

@@ -8,13 +8,12 @@ import shutil
 from pathlib import Path
 
 import duckdb
-import pytest
+from tests.lake.conftest import SAMPLE, lake_snapshot, street_file
+from tests.support import shared
 
 from saferplaces.lake import connect, list_partitions, read_provenance
 from saferplaces.lake.ingest import ingest, ingest_history
 from saferplaces.lake.quality import coverage
-from tests.lake.conftest import SAMPLE, lake_snapshot, street_file
-from tests.support import shared
 
 
 def _rows(path: Path) -> list[list[str]]:
@@ -78,9 +77,11 @@ def test_exact_duplicate_asb_rows_are_separate_incidents(tmp_path: Path) -> None
     rows = _rows(street_file(SAMPLE, "2018-01"))
     asb = [tuple(r) for r in rows if r[9] == "Anti-social behaviour"]
     assert len(set(asb)) < len(asb), "the sample should contain identical ASB rows"
-    got = connect(lake).execute(
-        "SELECT sum(asb_incidents) FROM crime_monthly WHERE month = '2018-01'"
-    ).fetchone()
+    got = (
+        connect(lake)
+        .execute("SELECT sum(asb_incidents) FROM crime_monthly WHERE month = '2018-01'")
+        .fetchone()
+    )
     assert got == (len(asb),)
 
 
@@ -90,7 +91,9 @@ def test_outcomes_linked_to_crimes_latest_wins(tmp_path: Path) -> None:
     con = connect(lake)
     apr = {r[0]: r[9] for r in _rows(SAMPLE / "2018-04" / "2018-04-avon-and-somerset-outcomes.csv")}
     may = {r[0]: r[9] for r in _rows(SAMPLE / "2018-05" / "2018-05-avon-and-somerset-outcomes.csv")}
-    latest = con.execute("SELECT crime_id, outcome_type, outcome_month FROM crime_outcomes").fetchall()
+    latest = con.execute(
+        "SELECT crime_id, outcome_type, outcome_month FROM crime_outcomes"
+    ).fetchall()
     got = {cid: (o, m) for cid, o, m in latest}
     for cid, outcome in apr.items():
         expected = (may[cid], "2018-05") if cid in may else (outcome, "2018-04")
@@ -99,7 +102,12 @@ def test_outcomes_linked_to_crimes_latest_wins(tmp_path: Path) -> None:
     linked = con.execute(
         "SELECT count(*) FROM street_outcomes WHERE outcome_month IS NOT NULL"
     ).fetchone()
-    street_ids = {r[0] for m in ("2018-01", "2018-02", "2018-03") for r in _rows(street_file(SAMPLE, m)) if r[0]}
+    street_ids = {
+        r[0]
+        for m in ("2018-01", "2018-02", "2018-03")
+        for r in _rows(street_file(SAMPLE, m))
+        if r[0]
+    }
     n_linked_rows = con.execute(
         "SELECT count(*) FROM street WHERE crime_id IN (SELECT crime_id FROM crime_outcomes)"
     ).fetchone()
@@ -217,7 +225,9 @@ def test_city_of_london_stop_and_search_and_lsoa_2021(tmp_path: Path) -> None:
     assert sas.months_present == 36 and sas.missing_months == []
     # 2018-21 files use LSOA 2011 codes, 2024-25 files 2021 codes; months whose codes all
     # exist in both vintages are reported as "2011/2021", never as the wrong vintage.
-    vintages = {p.keys["month"]: p.provenance["lsoa_vintage"] for p in list_partitions(lake, "street")}
+    vintages = {
+        p.keys["month"]: p.provenance["lsoa_vintage"] for p in list_partitions(lake, "street")
+    }
     assert {v for m, v in vintages.items() if m < "2022"} <= {"2011", "2011/2021"}
     assert {v for m, v in vintages.items() if m >= "2024"} <= {"2021", "2011/2021"}
     assert "2011" in vintages.values() and "2021" in vintages.values()
@@ -250,7 +260,9 @@ def test_lake_readable_by_plain_duckdb(tmp_path: Path) -> None:
         f"SELECT force, month, count(*) FROM read_parquet('{lake}/street/*/*/*.parquet', "
         "hive_partitioning = true) GROUP BY ALL ORDER BY ALL"
     ).fetchall()
-    assert [g[:2] for g in got] == [("avon-and-somerset", m) for m in ("2018-01", "2018-02", "2018-03")]
+    assert [g[:2] for g in got] == [
+        ("avon-and-somerset", m) for m in ("2018-01", "2018-02", "2018-03")
+    ]
 
 
 def test_killed_staging_is_cleaned(tmp_path: Path) -> None:

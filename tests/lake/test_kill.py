@@ -3,7 +3,6 @@ completes. Each partition must be readable and be wholly the old version or whol
 
 from __future__ import annotations
 
-import os
 import random
 import shutil
 import signal
@@ -15,13 +14,14 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from tests.support import shared
 
 from saferplaces.lake import list_partitions
 from saferplaces.lake.ingest import ingest
-from tests.support import shared
 
 MONTHS = [f"2020-{m:02d}" for m in range(1, 9)]
 KILLS = 12
+MAX_RUNS = 40
 
 
 def _extract(dest: Path) -> Path:
@@ -73,13 +73,17 @@ def test_sigkill_at_random_moments_leaves_lake_consistent(tmp_path: Path) -> Non
     old = _old_versions(new, tmp_path / "old")
     pristine = tmp_path / "pristine"
     assert ingest(pristine, [old]).ok
-    olds = {p.keys["month"]: p.provenance["source_sha256"] for p in list_partitions(pristine, "street")}
+    olds = {
+        p.keys["month"]: p.provenance["source_sha256"] for p in list_partitions(pristine, "street")
+    }
     lake = tmp_path / "lake"
     ref = tmp_path / "ref"
     shutil.copytree(pristine, ref)
 
     def run(target: Path) -> subprocess.Popen[bytes]:
-        code = f"from saferplaces.lake.ingest import ingest; ingest({str(target)!r}, [{str(new)!r}])"
+        code = (
+            f"from saferplaces.lake.ingest import ingest; ingest({str(target)!r}, [{str(new)!r}])"
+        )
         return subprocess.Popen([sys.executable, "-c", code])
 
     # Reference: a complete ingest of the new files in a subprocess, and how long it takes.
@@ -92,7 +96,10 @@ def test_sigkill_at_random_moments_leaves_lake_consistent(tmp_path: Path) -> Non
     rng = random.Random(20261122)
     shutil.copytree(pristine, lake)
     killed = mixed = 0
-    for i in range(KILLS):
+    # Timing on a loaded machine varies: go on (up to a bound) until enough kills landed.
+    for i in range(MAX_RUNS):
+        if killed >= KILLS and mixed >= 2:
+            break
         proc = run(lake)
         if i % 2:
             time.sleep(rng.uniform(0.1, duration))  # anywhere: reading, checking, writing
@@ -110,14 +117,14 @@ def test_sigkill_at_random_moments_leaves_lake_consistent(tmp_path: Path) -> Non
         if finished:  # start again from the old state so later kills land mid-ingest
             shutil.rmtree(lake)
             shutil.copytree(pristine, lake)
-    assert killed >= KILLS // 2, "too few kills landed during the ingest"
-    assert mixed >= 1, "no kill landed between two partition writes"
+    assert killed >= KILLS, "too few kills landed during the ingest"
+    assert mixed >= 2, "too few kills landed between two partition writes"
 
     # the lake may be old, new or a mix per partition; the next run completes it
     final = ingest(lake, [new])
     assert final.ok
     _check_consistent(lake, {m: {news[m]} for m in MONTHS})  # type: ignore[index]
-    assert {p.keys["month"]: p.provenance["rows_kept"] for p in list_partitions(lake, "street")} == {
-        p.keys["month"]: p.provenance["rows_kept"] for p in list_partitions(ref, "street")
-    }
+    assert {
+        p.keys["month"]: p.provenance["rows_kept"] for p in list_partitions(lake, "street")
+    } == {p.keys["month"]: p.provenance["rows_kept"] for p in list_partitions(ref, "street")}
     assert not list(lake.rglob(".tmp-*"))

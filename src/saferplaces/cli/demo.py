@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
-
 from ..demo import build_demo
 from . import console, main, workspace_option
 

@@ -92,14 +92,27 @@ def status(workspace: Path, as_json: bool, homeoffice: Path | None) -> None:
     if as_json:
         from dataclasses import asdict
 
-        click.echo(json.dumps({"coverage": [asdict(c) for c in cov],
-                               "homeoffice_crosscheck": [asdict(c) for c in checks]}, indent=1))  # fmt: skip
+        payload = {
+            "coverage": [asdict(c) for c in cov],
+            "homeoffice_crosscheck": [asdict(c) for c in checks],
+        }
+        click.echo(json.dumps(payload, indent=1))
         return
     if not cov:
         console.print("The lake is empty: run 'saferplaces ingest' first.")
         return
     table = Table(title=f"{ws.config.partnership.name}: lake coverage")
-    for col in ("dataset", "force", "months", "missing", "rows", "crimes", "dup. ID", "no loc.", "LSOA"):
+    for col in (
+        "dataset",
+        "force",
+        "months",
+        "missing",
+        "rows",
+        "crimes",
+        "dup. ID",
+        "no loc.",
+        "LSOA",
+    ):
         table.add_column(col)
     for c in cov:
         table.add_row(
@@ -119,7 +132,8 @@ def status(workspace: Path, as_json: bool, homeoffice: Path | None) -> None:
         for col in ("force", "year", "quarter", "police.uk crimes", "Home Office", "ratio", "note"):
             ho.add_column(col)
         for k in checks:
+            note = f"[red]{k.note}[/]" if k.flagged else k.note
+            ratio = f"{k.ratio:.3f}" if k.ratio else ""
             ho.add_row(k.force, k.financial_year, str(k.quarter), f"{k.policeuk_crimes:,}",
-                       f"{k.homeoffice_offences:,}", f"{k.ratio:.3f}" if k.ratio else "",
-                       ("[red]" if k.flagged else "") + k.note + ("[/]" if k.flagged else ""))  # fmt: skip
+                       f"{k.homeoffice_offences:,}", ratio, note)  # fmt: skip
         console.print(ho)

@@ -34,7 +34,9 @@ def connect(lake_dir: Path, database: str = ":memory:") -> duckdb.DuckDBPyConnec
     con = duckdb.connect(database)
     if not lake_dir.exists():
         return con
-    for ds in sorted(p for p in lake_dir.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))):
+    for ds in sorted(
+        p for p in lake_dir.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))
+    ):
         if not any(ds.rglob(DATA_FILE)):
             continue
         glob = dataset_glob(lake_dir, ds.name).replace("'", "''")

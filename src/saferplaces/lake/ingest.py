@@ -27,10 +27,16 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from ..sources.policeuk_archive import ArchiveFile, FileProblem, Kind, discover
+from ..sources.policeuk_archive import ArchiveFile, Kind, discover
 from ..taxonomy import categories, lsoa_vintages, outcomes
 from .mart import rebuild_marts as _rebuild_marts
-from .partition import DATA_FILE, partition_dir, read_provenance, sweep_temporary_files, write_partition
+from .partition import (
+    DATA_FILE,
+    partition_dir,
+    read_provenance,
+    sweep_temporary_files,
+    write_partition,
+)
 from .schemas import DATASET, SCHEMA_VERSION, SELECTS, read_columns
 
 Status = Literal["loaded", "replaced", "unchanged", "rejected"]
@@ -180,7 +186,9 @@ class _Batch:
         self.files = files
         self.kind: Kind = files[0].kind
         self.max_line_bytes = max_line_bytes
-        self.results = {f.source: FileResult(f.source, f.kind, f.force, f.month, sha256=f.sha256) for f in files}
+        self.results = {
+            f.source: FileResult(f.source, f.kind, f.force, f.month, sha256=f.sha256) for f in files
+        }
         self.row_rejects: list[tuple[str, int, str, str]] = []  # source, line, reason, raw text
 
     def read(self) -> pa.Table | None:
@@ -189,7 +197,7 @@ class _Batch:
         by_path = {str(f.path): f for f in self.files}
         con.execute("DROP TABLE IF EXISTS rej; DROP TABLE IF EXISTS rej_scan")
         rel = con.read_csv(
-            paths,
+            paths,  # type: ignore[arg-type]  # DuckDB reads a list; its stubs say one path
             header=True,
             sep=",",
             quotechar='"',
@@ -319,7 +327,8 @@ class _Batch:
             rows = self.con.execute(
                 "SELECT _file_idx, count(*), count(DISTINCT crime_id) FILTER (WHERE NOT is_asb), "
                 "count(*) FILTER (WHERE is_asb), count(*) FILTER (WHERE no_location), "
-                "count(*) FILTER (WHERE duplicate_id), count(*) FILTER (WHERE category = 'unknown'), "
+                "count(*) FILTER (WHERE duplicate_id), "
+                "count(*) FILTER (WHERE category = 'unknown'), "
                 "count(*) FILTER (WHERE outcome_group = 'unknown'), "
                 "list(DISTINCT lsoa_code) FILTER (WHERE lsoa_code IS NOT NULL) "
                 "FROM tbl GROUP BY _file_idx"
@@ -331,7 +340,11 @@ class _Batch:
                     "unknown_outcome_rows": unk_out, "lsoa_vintage": _vintage(codes or []),
                 }  # fmt: skip
         else:
-            extra = ", count(*) FILTER (WHERE dated_previous_month)" if self.kind == "stop-and-search" else ", 0"
+            extra = (
+                ", count(*) FILTER (WHERE dated_previous_month)"
+                if self.kind == "stop-and-search"
+                else ", 0"
+            )
             rows = self.con.execute(
                 f"SELECT _file_idx, count(*), count(*) FILTER (WHERE no_location){extra} "
                 "FROM tbl GROUP BY _file_idx"
@@ -375,7 +388,9 @@ def ingest(
         )
         for p in problems:
             report.files.append(
-                FileResult(p.source, p.kind or "unknown", p.force, p.month, reason=p.reason, line=p.line)
+                FileResult(
+                    p.source, p.kind or "unknown", p.force, p.month, reason=p.reason, line=p.line
+                )
             )
         todo = _skip_unchanged_and_repeats(lake_dir, files, report)
         _load(lake_dir, todo, report, ingest_id, max_line_bytes, progress, len(files))
@@ -400,21 +415,36 @@ def _skip_unchanged_and_repeats(
         if key in seen:
             report.files.append(
                 FileResult(
-                    f.source, f.kind, f.force, f.month, "rejected", sha256=f.sha256,
+                    f.source,
+                    f.kind,
+                    f.force,
+                    f.month,
+                    "rejected",
+                    sha256=f.sha256,
                     reason=f"another file for {f.force} {f.month} ({seen[key]}) is in this ingest; "
                     "give one file per force-month",
-                )  # fmt: skip
+                )
             )
             continue
         seen[key] = f.source
-        existing = partition_dir(lake_dir, DATASET[f.kind], {"force": f.force, "month": f.month}) / DATA_FILE
+        existing = (
+            partition_dir(lake_dir, DATASET[f.kind], {"force": f.force, "month": f.month})
+            / DATA_FILE
+        )
         if existing.exists() and read_provenance(existing).get("source_sha256") == f.sha256:
             prov = read_provenance(existing)
             report.files.append(
                 FileResult(
-                    f.source, f.kind, f.force, f.month, "unchanged", prov.get("rows_read", 0),
-                    prov.get("rows_kept", 0), prov.get("rows_rejected", 0), sha256=f.sha256,
-                )  # fmt: skip
+                    f.source,
+                    f.kind,
+                    f.force,
+                    f.month,
+                    "unchanged",
+                    prov.get("rows_read", 0),
+                    prov.get("rows_kept", 0),
+                    prov.get("rows_rejected", 0),
+                    sha256=f.sha256,
+                )
             )
             continue
         todo.append(f)
@@ -437,7 +467,9 @@ def _load(
     rejects_path = lake_dir / REPORT_DIR / f"{ingest_id}-rejected-rows.csv"
     con = duckdb.connect()
     con.execute("SET preserve_insertion_order = true")
-    con.execute(f"SET temp_directory = '{(lake_dir / STAGING_DIR / ingest_id / 'duckdb').as_posix()}'")
+    con.execute(
+        f"SET temp_directory = '{(lake_dir / STAGING_DIR / ingest_id / 'duckdb').as_posix()}'"
+    )
     _lookup_tables(con)
     try:
         for batch_files in _batches(files):
@@ -480,7 +512,13 @@ def _load(
                     if previous:
                         prov["replaces"] = {
                             k: previous.get(k)
-                            for k in ("source_file", "source_sha256", "ingested_at", "ingest_id", "rows_kept")
+                            for k in (
+                                "source_file",
+                                "source_sha256",
+                                "ingested_at",
+                                "ingest_id",
+                                "rows_kept",
+                            )
                         }
                     write_partition(lake_dir, dataset, keys, table.slice(lo, hi - lo), prov)
                     res.status = "replaced" if previous else "loaded"

@@ -27,7 +27,19 @@ from .partition import DATA_FILE, partition_dir, read_provenance, write_partitio
 from .schemas import SCHEMA_VERSION
 
 MART = "crime_monthly"
-OUTCOME_GROUPS = ("charged_court", "out_of_court", "evidential_closure", "no_suspect", "open", "unknown")
+OUTCOME_GROUPS = (
+    "charged_court",
+    "out_of_court",
+    "evidential_closure",
+    "no_suspect",
+    "open",
+    "unknown",
+)
+
+_OUTCOME_COUNTS = ",\n    ".join(
+    f"count(*) FILTER (WHERE counts_as_crime AND outcome_group = '{g}')::INTEGER AS outcome_{g}"
+    for g in OUTCOME_GROUPS
+)
 
 _MART_SQL = f"""
 WITH s AS (
@@ -44,7 +56,7 @@ SELECT
     count(*)::INTEGER AS rows,
     count(*) FILTER (WHERE no_location)::INTEGER AS no_location_rows,
     count(*) FILTER (WHERE duplicate_id)::INTEGER AS duplicate_id_rows,
-    {", ".join(f"count(*) FILTER (WHERE counts_as_crime AND outcome_group = '{g}')::INTEGER AS outcome_{g}" for g in OUTCOME_GROUPS)}
+    {_OUTCOME_COUNTS}
 FROM firsts
 GROUP BY lsoa_code, category
 ORDER BY lsoa_code NULLS LAST, category
@@ -84,9 +96,11 @@ def rebuild_marts(lake_dir: Path, changed: Iterable[tuple[str, str, str]] | None
         if wanted is not None and key not in wanted:
             continue
         mart = partition_dir(lake_dir, MART, part.keys) / DATA_FILE
-        if mart.exists() and read_provenance(mart).get("source_sha256") == part.provenance.get(
-            "source_sha256"
-        ) and read_provenance(mart).get("schema_version") == SCHEMA_VERSION:
+        if (
+            mart.exists()
+            and read_provenance(mart).get("source_sha256") == part.provenance.get("source_sha256")
+            and read_provenance(mart).get("schema_version") == SCHEMA_VERSION
+        ):
             continue
         rebuild_mart_partition(lake_dir, *key)
         n += 1

@@ -156,7 +156,8 @@ def homeoffice_crosscheck(
         missing = need - set(rel.columns)
         if missing:
             raise InputError(
-                homeoffice_csv, f"not a Home Office recorded-crime table: no column(s) {sorted(missing)}"
+                homeoffice_csv,
+                f"not a Home Office recorded-crime table: no column(s) {sorted(missing)}",
             )
         ho = con.sql(
             "SELECT Force_Name, Financial_Year, Financial_Quarter::INTEGER, "
@@ -183,8 +184,12 @@ def homeoffice_crosscheck(
         elif ratio is None:
             note = "Home Office total is zero"
         elif flagged:
-            note = f"police.uk differs from Home Office by {ratio - 1:+.1%}, outside ±{tolerance:.0%}"
+            note = (
+                f"police.uk differs from Home Office by {ratio - 1:+.1%}, outside ±{tolerance:.0%}"
+            )
         else:
             note = f"within ±{tolerance:.0%}"
-        out.append(CrossCheck(slug, fy, q, months, absent, crimes, int(total), ratio, flagged, note))
+        out.append(
+            CrossCheck(slug, fy, q, months, absent, crimes, int(total), ratio, flagged, note)
+        )
     return out

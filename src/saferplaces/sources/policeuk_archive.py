@@ -45,7 +45,9 @@ HEADERS: dict[Kind, list[str]] = {
     ],
 }  # fmt: skip
 
-NAME_RE = re.compile(r"^(?P<month>\d{4}-(?:0[1-9]|1[0-2]))-(?P<force>[a-z0-9-]+?)-(?P<kind>street|outcomes|stop-and-search)\.csv$")
+NAME_RE = re.compile(
+    r"^(?P<month>\d{4}-(?:0[1-9]|1[0-2]))-(?P<force>[a-z0-9-]+?)-(?P<kind>street|outcomes|stop-and-search)\.csv$"
+)
 BOM = b"\xef\xbb\xbf"
 _COPY_CHUNK = 1 << 20
 
@@ -224,9 +226,9 @@ def discover(
             problems.append(FileProblem(str(path), "no such file or folder"))
         elif path.is_dir():
             for f in sorted(path.rglob("*")):
-                if f.is_file() and f.suffix.lower() == ".csv":
-                    candidates.append((f, str(f)))
-                elif f.is_file() and f.suffix.lower() == ".zip":
+                if (f.is_file() and f.suffix.lower() == ".csv") or (
+                    f.is_file() and f.suffix.lower() == ".zip"
+                ):
                     candidates.append((f, str(f)))
         else:
             candidates.append((path, str(path)))
@@ -236,9 +238,7 @@ def discover(
             dest = staging / f"zip-{len(files)}-{path.stem}"
             dest.mkdir(parents=True, exist_ok=True)
             try:
-                members = list(
-                    extract_zip(path, dest, max_zip_ratio, max_zip_total_bytes)
-                )
+                members = list(extract_zip(path, dest, max_zip_ratio, max_zip_total_bytes))
             except InputError as exc:
                 problems.append(FileProblem(source, exc.reason))
                 shutil.rmtree(dest, ignore_errors=True)
@@ -268,6 +268,4 @@ def _vet_into(
     except InputError as exc:
         problems.append(FileProblem(source, exc.reason, exc.line, kind, force, month))
         return
-    files.append(
-        ArchiveFile(path, source, kind, force, month, _sha256(path), path.stat().st_size)
-    )
+    files.append(ArchiveFile(path, source, kind, force, month, _sha256(path), path.stat().st_size))
