@@ -95,7 +95,12 @@ def test_rate_per_thousand() -> None:
 @pytest.mark.parametrize(
     ("x", "n", "lo", "hi"),
     # Newcombe (1998), Stat. Med. 17:857-872, Table II, method 3 (Wilson score).
-    [(81, 263, 0.2553, 0.3662), (15, 148, 0.0624, 0.1605), (0, 20, 0.0, 0.1611), (1, 29, 0.0061, 0.1718)],
+    [
+        (81, 263, 0.2553, 0.3662),
+        (15, 148, 0.0624, 0.1605),
+        (0, 20, 0.0, 0.1611),
+        (1, 29, 0.0061, 0.1718),
+    ],
 )
 def test_wilson_matches_newcombe(x: int, n: int, lo: float, hi: float) -> None:
     ci = wilson_interval(x, n)
@@ -158,7 +163,9 @@ def test_rate_funnel_matches_phe_event_parametrisation(conf: float) -> None:
 
 def test_funnel_significance_labels() -> None:
     # Pooled average is 40 per 1,000; 5/1000 is far below, 120/1000 far above.
-    labels = funnel_significance([5, 80, 120, 35], [1000, 2000, 1000, 1000], "rate", multiplier=1000)
+    labels = funnel_significance(
+        [5, 80, 120, 35], [1000, 2000, 1000, 1000], "rate", multiplier=1000
+    )
     assert labels == ("Low (99.8%)", "Not significant", "High (99.8%)", "Not significant")
     props = funnel_significance([10, 50, 90], [100, 100, 100], "proportion", target=0.5)
     assert props == ("Low (99.8%)", "Not significant", "High (99.8%)")

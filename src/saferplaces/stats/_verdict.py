@@ -82,7 +82,8 @@ def z_for(confidence: float) -> float:
     c = float(confidence)
     if not 0.5 <= c < 1:
         raise ValueError(
-            f"confidence must be a proportion between 0.5 and 1, e.g. 0.95 or 0.998 (got {confidence!r})"
+            "confidence must be a proportion between 0.5 and 1, e.g. 0.95 or 0.998 "
+            f"(got {confidence!r})"
         )
     return float(stats.norm.ppf(0.5 + c / 2))
 
@@ -96,7 +97,7 @@ def check_alpha(alpha: float) -> float:
 
 
 def fmt_num(x: float) -> str:
-    """A count or rate for prose: whole numbers without decimals, others to 3 significant figures."""
+    """A number for prose: whole numbers without decimals, others to 3 significant figures."""
     if float(x).is_integer():
         return f"{int(x):,}"
     if abs(x) >= 100:

@@ -85,7 +85,9 @@ def _count(value: float, name: str, *, integer: bool) -> float:
     if v < 0:
         raise ValueError(f"{name} must not be negative (got {value!r})")
     if integer and not v.is_integer():
-        raise ValueError(f"{name} must be a whole number of events for an exact test (got {value!r})")
+        raise ValueError(
+            f"{name} must be a whole number of events for an exact test (got {value!r})"
+        )
     return v
 
 
@@ -151,8 +153,10 @@ def poisson_z(
     a = check_alpha(alpha)
     b = _count(before, "before", integer=False)
     c = _count(after, "after", integer=False)
-    expected = b * _exposure(after_exposure, "after_exposure") / _exposure(
-        before_exposure, "before_exposure"
+    expected = (
+        b
+        * _exposure(after_exposure, "after_exposure")
+        / _exposure(before_exposure, "before_exposure")
     )
     z = 2.0 * (math.sqrt(c) - math.sqrt(expected))
     p = float(2 * stats.norm.sf(abs(z)))
@@ -164,8 +168,8 @@ def poisson_z(
 
 
 def conditional_test(
-    before: int,
-    after: int,
+    before: float,
+    after: float,
     *,
     before_exposure: float = 1.0,
     after_exposure: float = 1.0,
@@ -235,8 +239,8 @@ def e_test_p_value(k1: int, k2: int, n1: float = 1.0, n2: float = 1.0) -> tuple[
 
 
 def e_test(
-    before: int,
-    after: int,
+    before: float,
+    after: float,
     *,
     before_exposure: float = 1.0,
     after_exposure: float = 1.0,
@@ -246,8 +250,9 @@ def e_test(
 
     Method: K. Krishnamoorthy & J. Thomson (2004), "A more powerful test for comparing two Poisson
     means", J. Stat. Plan. Inference 119:23–35; same statistic as ptools ``e_test`` (Wheeler).
-    Reproduces e_test(6, 2) = 0.1748748 and 16 → 25, p ≈ 0.165. Exposures allow periods of
-    different lengths. Counts in the thousands use the normal approximation of the statistic.
+    Reproduces e_test(6, 2) = 0.1748748 and 16 → 25, p ≈ 0.165. Counts must be whole numbers;
+    exposures allow periods of different lengths. Counts in the thousands use the normal
+    approximation of the statistic.
     """
     a = check_alpha(alpha)
     b = _count(before, "before", integer=True)
@@ -393,9 +398,9 @@ def _monthly(monthly: ArrayLike, latest: int, needed: int) -> np.ndarray:
 
 def _exact(test: ExactTest, before: float, after: float, alpha: float) -> ChangeResult:
     if test == "e-test":
-        return e_test(int(before), int(after), alpha=alpha)
+        return e_test(before, after, alpha=alpha)
     if test == "c-test":
-        return conditional_test(int(before), int(after), alpha=alpha)
+        return conditional_test(before, after, alpha=alpha)
     raise ValueError(f"test must be 'e-test' or 'c-test' (got {test!r})")
 
 

@@ -24,6 +24,7 @@ from numpy.typing import ArrayLike
 from scipy import special, stats
 
 from saferplaces.stats._verdict import (
+    BoolArray,
     FloatArray,
     as_float_array,
     check_positive,
@@ -122,15 +123,17 @@ def _byar_bounds(o: FloatArray, z: float) -> tuple[FloatArray, FloatArray]:
     return np.asarray(lower, dtype=np.float64), np.asarray(upper, dtype=np.float64)
 
 
-def _count_bounds(o: FloatArray, confidence: float) -> tuple[FloatArray, FloatArray, FloatArray]:
+def _count_bounds(o: FloatArray, confidence: float) -> tuple[FloatArray, FloatArray, BoolArray]:
     z = z_for(confidence)
     el, eu = _exact_bounds(o, confidence)
     bl, bu = _byar_bounds(o, z)
     use_byar = o >= BYAR_THRESHOLD
-    return np.where(use_byar, bl, el), np.where(use_byar, bu, eu), use_byar
+    lower = np.asarray(np.where(use_byar, bl, el), dtype=np.float64)
+    upper = np.asarray(np.where(use_byar, bu, eu), dtype=np.float64)
+    return lower, upper, use_byar
 
 
-def _method_names(use_byar: FloatArray) -> tuple[str, ...]:
+def _method_names(use_byar: BoolArray) -> tuple[str, ...]:
     return tuple("Byar" if b else "exact Poisson (chi-square)" for b in use_byar)
 
 
@@ -204,7 +207,9 @@ def rate(
     c = scalar(count, "count")
     d = scalar(denominator, "denominator")
     if d <= 0:
-        raise ValueError(f"denominator must be greater than zero (got {denominator!r}); {_DENOMINATOR_HINT}")
+        raise ValueError(
+            f"denominator must be greater than zero (got {denominator!r}); {_DENOMINATOR_HINT}"
+        )
     return rate_array([c], [d], multiplier, confidence)[0]
 
 
@@ -218,8 +223,9 @@ def _wilson(x: FloatArray, n: FloatArray, z: float) -> tuple[FloatArray, FloatAr
     centre = p + z2 / (2 * n)
     half = z * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
     denom = 1 + z2 / n
-    lower = np.clip((centre - half) / denom, 0.0, 1.0)
-    upper = np.clip((centre + half) / denom, 0.0, 1.0)
+    # The score interval always contains p̂ (exactly 0 at x = 0, 1 at x = n); clamp rounding.
+    lower = np.clip(np.minimum((centre - half) / denom, p), 0.0, 1.0)
+    upper = np.clip(np.maximum((centre + half) / denom, p), 0.0, 1.0)
     return lower, upper
 
 
@@ -268,7 +274,10 @@ def wilson_interval(
 ) -> Interval:
     """One proportion with its Wilson score interval (Wilson 1927; PHE/OHID)."""
     return wilson_interval_array(
-        [scalar(numerator, "numerator")], [scalar(denominator, "denominator")], confidence, multiplier
+        [scalar(numerator, "numerator")],
+        [scalar(denominator, "denominator")],
+        confidence,
+        multiplier,
     )[0]
 
 
@@ -308,7 +317,9 @@ def _bisect(
     return (lo + hi) / 2
 
 
-def _poisson_funnel_counts(expected: FloatArray, confidence: float) -> tuple[FloatArray, FloatArray]:
+def _poisson_funnel_counts(
+    expected: FloatArray, confidence: float
+) -> tuple[FloatArray, FloatArray]:
     """Count limits (continuous) around expected counts E, by inverting the exact interval.
 
     Upper limit O_u: the exact lower confidence limit of O_u equals E, i.e.
