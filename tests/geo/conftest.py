@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.support import TEST_DATA, shared
 
 from saferplaces.geo import Areas, read_boundaries
 from saferplaces.workspace import Workspace
-from tests.support import TEST_DATA, shared
 
 GEO_DATA = TEST_DATA / "geo"
 LAD_SHP = "reference/boundaries/lad2011-england-generalised/england_lad_2011_gen.shp"

@@ -46,9 +46,7 @@ WALES_FORCE: dict[str, str] = {
         "south-wales",
     ),
     "W06000024": "south-wales",
-    **dict.fromkeys(
-        ["W06000018", "W06000019", "W06000020", "W06000021", "W06000022"], "gwent"
-    ),
+    **dict.fromkeys(["W06000018", "W06000019", "W06000020", "W06000021", "W06000022"], "gwent"),
 }
 
 FORCE_SLUG = {
@@ -64,14 +62,19 @@ LAD_2021: dict[str, tuple[str, str]] = {
     "E07000100": ("E07000240", "St Albans"),
     "E07000101": ("E07000243", "Stevenage"),
     "E07000104": ("E07000241", "Welwyn Hatfield"),
-    **dict.fromkeys(["E06000028", "E06000029", "E07000048"],
-                    ("E06000058", "Bournemouth, Christchurch and Poole")),
+    **dict.fromkeys(
+        ["E06000028", "E06000029", "E07000048"],
+        ("E06000058", "Bournemouth, Christchurch and Poole"),
+    ),
     **dict.fromkeys([f"E07000{n:03d}" for n in range(49, 54)], ("E06000059", "Dorset")),
     **dict.fromkeys([f"E0700000{n}" for n in range(4, 8)], ("E06000060", "Buckinghamshire")),
-    **dict.fromkeys(["E07000150", "E07000152", "E07000153", "E07000156"],
-                    ("E06000061", "North Northamptonshire")),
-    **dict.fromkeys(["E07000151", "E07000154", "E07000155"],
-                    ("E06000062", "West Northamptonshire")),
+    **dict.fromkeys(
+        ["E07000150", "E07000152", "E07000153", "E07000156"],
+        ("E06000061", "North Northamptonshire"),
+    ),
+    **dict.fromkeys(
+        ["E07000151", "E07000154", "E07000155"], ("E06000062", "West Northamptonshire")
+    ),
     **dict.fromkeys(["E07000205", "E07000206"], ("E07000244", "East Suffolk")),
     **dict.fromkeys(["E07000201", "E07000204"], ("E07000245", "West Suffolk")),
     **dict.fromkeys(["E07000190", "E07000191"], ("E07000246", "Somerset West and Taunton")),
@@ -109,8 +112,17 @@ def _write(name: str, header: list[str], rows: list[list[str]]) -> None:
 def build(ref: Path) -> None:
     OUT.mkdir(exist_ok=True)
     rows11: dict[str, list[str]] = {}
-    header = ["lsoa_code", "lsoa_name", "msoa_code", "msoa_name", "lad_code", "lad_name",
-              "region_code", "region_name", "force"]
+    header = [
+        "lsoa_code",
+        "lsoa_name",
+        "msoa_code",
+        "msoa_name",
+        "lad_code",
+        "lad_name",
+        "region_code",
+        "region_name",
+        "force",
+    ]
     filled = 0
     with open(ref / "lookups/lsoa2011-msoa-lad-region-force.csv", encoding="utf-8") as fh:
         for r in csv.DictReader(fh):
@@ -122,23 +134,37 @@ def build(ref: Path) -> None:
                 slug = FORCE_FILL[lad]
                 filled += 1
             rows11[r["LSOA Code"]] = [
-                r["LSOA Code"], r["LSOA Name"], r["MSOA Code"], r["MSOA Name"], lad,
-                _clean_lad_name(r["Local authority name"]), r["Region code"],
-                r["Region name"].title(), slug,
+                r["LSOA Code"],
+                r["LSOA Name"],
+                r["MSOA Code"],
+                r["MSOA Name"],
+                lad,
+                _clean_lad_name(r["Local authority name"]),
+                r["Region code"],
+                r["Region name"].title(),
+                slug,
             ]
     pop11: list[list[str]] = []
     wales = 0
     with open(ref / "population/census2011-lsoa-population-households.csv", encoding="utf-8") as fh:
         reader = csv.reader(fh)
         next(reader)
-        for r in reader:
-            lad, msoa, msoa_name, code, name = r[2], r[4], r[5], r[6], r[7]
-            persons, households = _num(r[9]), _num(r[14])
+        for row in reader:
+            lad, msoa, msoa_name, code, name = row[2], row[4], row[5], row[6], row[7]
+            persons, households = _num(row[9]), _num(row[14])
             pop11.append([code, str(persons), str(households)])
             if code.startswith("W"):
                 wales += 1
-                rows11[code] = [code, name, msoa, msoa_name, lad, r[3].removeprefix("The "),
-                                *WALES_REGION, WALES_FORCE[lad]]
+                rows11[code] = [
+                    code,
+                    name,
+                    msoa,
+                    msoa_name,
+                    lad,
+                    row[3].removeprefix("The "),
+                    *WALES_REGION,
+                    WALES_FORCE[lad],
+                ]
     assert set(rows11) == {p[0] for p in pop11}, "lookup and census 2011 LSOA sets differ"
     print(f"2011: force filled for {filled} LSOAs, {wales} Welsh LSOAs added")
     _write("lsoa2011_lookup.csv.gz", header, [rows11[k] for k in sorted(rows11)])
@@ -172,8 +198,8 @@ def build(ref: Path) -> None:
     # MSOA 2021 code: kept only where the MSOA's LSOA set is unchanged since 2011 (then the code
     # is unchanged too); otherwise left blank rather than guessed.
     msoa11_members: dict[str, set[str]] = defaultdict(set)
-    for r in rows11.values():
-        msoa11_members[r[2]].add(r[0])
+    for v in rows11.values():
+        msoa11_members[v[2]].add(v[0])
     group21: dict[str, set[str]] = defaultdict(set)
     for c, m in msoa_name_of.items():
         group21[m].add(c)
@@ -188,13 +214,76 @@ def build(ref: Path) -> None:
     for c in sorted(names21):
         lad_code, lad_name, reg_code, reg_name, force = lad21[lad_name_of[c]]
         m = msoa_name_of[c]
-        rows21.append([c, names21[c], msoa21_code.get(m, ""), m, lad_code, lad_name, reg_code,
-                       reg_name, force])
+        rows21.append(
+            [
+                c,
+                names21[c],
+                msoa21_code.get(m, ""),
+                m,
+                lad_code,
+                lad_name,
+                reg_code,
+                reg_name,
+                force,
+            ]
+        )
     blank = sum(1 for r in rows21 if not r[2])
     print(f"2021: {len(lad21)} districts, MSOA code left blank for {blank} LSOAs")
     _write("lsoa2021_lookup.csv.gz", header, rows21)
     _write("census2021_lsoa.csv.gz", ["lsoa_code", "residents"], sorted(pop21))
 
 
+DEMO_LADS = [
+    "E06000022",
+    "E06000023",
+    "E06000024",
+    "E06000025",
+    "E07000187",
+    "E07000188",
+    "E07000189",
+    "E07000190",
+    "E07000191",
+]
+DEMO_OUT = (
+    Path(__file__).resolve().parents[1]
+    / "demo"
+    / "data"
+    / "boundaries"
+    / "avon-and-somerset-districts-2011.geojson"
+)
+
+
+def build_demo(ref: Path) -> None:
+    """The nine Avon and Somerset 2011 districts, cut from the LAD 2011 shapefile, lightly
+    coverage-simplified (5 m), WGS84 with 6 decimals; properties ``code`` and ``name``."""
+    import json
+
+    from .boundaries import read_boundaries
+    from .webgeom import to_web_geojson
+
+    lads = read_boundaries(
+        ref / "boundaries/lad2011-england-generalised/england_lad_2011_gen.shp",
+        level="lad",
+        code_field="label",
+        name_field="name",
+        vintage="2011",
+    ).areas.subset(DEMO_LADS)
+    gj = to_web_geojson(lads, tolerance=5, precision=6).geojson
+    gj["name"] = "avon-and-somerset-districts-2011"
+    gj["attribution"] = (
+        "Contains National Statistics data © Crown copyright and database right. Contains OS"
+        " data © Crown copyright and database right. Open Government Licence v3.0. Source: ONS"
+        " local authority districts (December 2011), generalised; coverage-simplified by"
+        " SaferPlaces (5 m tolerance)."
+    )
+    for f in gj["features"]:
+        f["properties"].pop("level")
+    DEMO_OUT.parent.mkdir(parents=True, exist_ok=True)
+    DEMO_OUT.write_text(json.dumps(gj, separators=(",", ":"), ensure_ascii=False), "utf-8")
+    print(f"{DEMO_OUT.name}: {DEMO_OUT.stat().st_size / 1e6:.2f} MB")
+
+
 if __name__ == "__main__":
-    build(Path(sys.argv[1]) if len(sys.argv) > 1 else Path("../shared/data/reference"))
+    reference = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("../shared/data/reference")
+    build(reference)
+    build_demo(reference)

@@ -176,8 +176,14 @@ class Areas:
                     "encoding": "WKB",
                     "geometry_types": [type_names.get(int(t), "Unknown") for t in types],
                     "crs": pyproj.CRS(BNG).to_json_dict(),
-                    "bbox": [float(b[:, 0].min()), float(b[:, 1].min()),
-                             float(b[:, 2].max()), float(b[:, 3].max())] if len(self) else [],
+                    "bbox": [
+                        float(b[:, 0].min()),
+                        float(b[:, 1].min()),
+                        float(b[:, 2].max()),
+                        float(b[:, 3].max()),
+                    ]
+                    if len(self)
+                    else [],
                     "covering": {
                         "bbox": {k: ["bbox", k] for k in ("xmin", "ymin", "xmax", "ymax")}
                     },

@@ -108,13 +108,15 @@ def _unzipped(
         members = [
             m
             for m in zf.infolist()
-            if not m.is_dir() and not m.filename.startswith("__MACOSX/")
+            if not m.is_dir()
+            and not m.filename.startswith("__MACOSX/")
             and not PurePosixPath(m.filename).name.startswith(".")
         ]
         for m in members:
             _check_member(zpath, m)
-        datasets = [m for m in members if PurePosixPath(m.filename).suffix.lower()
-                    in BOUNDARY_SUFFIXES]
+        datasets = [
+            m for m in members if PurePosixPath(m.filename).suffix.lower() in BOUNDARY_SUFFIXES
+        ]
         if layer_hint:
             datasets = [m for m in datasets if PurePosixPath(m.filename).stem == layer_hint] or (
                 datasets
@@ -131,7 +133,8 @@ def _unzipped(
         wanted = [main]
         if main.suffix.lower() == ".shp":
             wanted = [
-                PurePosixPath(m.filename) for m in members
+                PurePosixPath(m.filename)
+                for m in members
                 if PurePosixPath(m.filename).with_suffix("") == main.with_suffix("")
                 and PurePosixPath(m.filename).suffix.lower() in SHAPEFILE_PARTS
             ]
@@ -143,8 +146,9 @@ def _unzipped(
                 continue
             if m.compress_size and m.file_size / m.compress_size > max_ratio:
                 raise UnsafeArchiveError(
-                    zpath, f"member {m.filename!r} expands {m.file_size / m.compress_size:.0f}×"
-                    f" (more than the {max_ratio:.0f}× allowed)"
+                    zpath,
+                    f"member {m.filename!r} expands {m.file_size / m.compress_size:.0f}×"
+                    f" (more than the {max_ratio:.0f}× allowed)",
                 )
             out = root / PurePosixPath(m.filename).name
             with zf.open(m) as src, open(out, "wb") as dst:
@@ -217,7 +221,7 @@ def repair_geometries(
 
 def _plausible(bounds: NDArray[np.float64], crs: str, path: Path) -> None:
     xmin, ymin, xmax, ymax = bounds
-    lonlat = -180 <= xmin and xmax <= 180 and -90 <= ymin and ymax <= 90
+    lonlat = xmin >= -180 and xmax <= 180 and ymin >= -90 and ymax <= 90
     if crs == WGS84 and not lonlat:
         raise InputError(
             path,
@@ -277,21 +281,35 @@ def read_boundaries(
     if suffix in (".zip", ".kmz"):
         with _unzipped(p, max_total_mb, max_ratio, layer) as inner:
             result = read_boundaries(
-                inner, level=level, code_field=code_field, name_field=name_field, code=code,
-                name=name, parent_field=parent_field, crs=crs, layer=None, vintage=vintage, within=within,
+                inner,
+                level=level,
+                code_field=code_field,
+                name_field=name_field,
+                code=code,
+                name=name,
+                parent_field=parent_field,
+                crs=crs,
+                layer=None,
+                vintage=vintage,
+                within=within,
                 within_label=within_label,
             )
         result.report.path = str(p)
         return _relabel(result, p)
     if suffix == ".json" and _is_policeuk_boundary(p):
         return read_neighbourhood_boundary(
-            p, code=code or p.stem.removesuffix("-boundary"), name=name, level=level,
-            vintage=vintage, within=within,
+            p,
+            code=code or p.stem.removesuffix("-boundary"),
+            name=name,
+            level=level,
+            vintage=vintage,
+            within=within,
         )
     if suffix not in BOUNDARY_SUFFIXES:
         raise InputError(
-            p, f"unsupported file type '{suffix}'; use GeoJSON, GeoPackage, Shapefile (.shp or"
-            " .zip), KML/KMZ or a police.uk neighbourhood boundary JSON"
+            p,
+            f"unsupported file type '{suffix}'; use GeoJSON, GeoPackage, Shapefile (.shp or"
+            " .zip), KML/KMZ or a police.uk neighbourhood boundary JSON",
         )
     try:
         layers = pyogrio.list_layers(p)
@@ -312,9 +330,10 @@ def read_boundaries(
     if code_field is None:
         if code is None or n != 1:
             raise InputError(
-                p, f"pass --code-field: the field holding each area's code (the fields are:"
+                p,
+                f"pass --code-field: the field holding each area's code (the fields are:"
                 f" {', '.join(fields) or '(none)'})"
-                + ("; or --code for a file with a single feature" if n == 1 else "")
+                + ("; or --code for a file with a single feature" if n == 1 else ""),
             )
         codes_raw: list[Any] = [code]
     else:
@@ -333,7 +352,8 @@ def read_boundaries(
         codes.append(c or "")
     if blank:
         raise InputError(
-            p, f"{len(blank)} features have no value in '{code_field}' (features"
+            p,
+            f"{len(blank)} features have no value in '{code_field}' (features"
             f" {', '.join(map(str, blank[:10]))})"
             + ("; pass --code for a file with a single feature" if n == 1 else ""),
         )
@@ -366,20 +386,23 @@ def read_boundaries(
     if not kept:
         types = Counter(g.geom_type if g is not None else "no geometry" for g in geoms)
         raise InputError(
-            p, f"no usable polygon geometry in {n} features (found: "
-            f"{', '.join(f'{k} ×{v}' for k, v in types.items())})"
+            p,
+            f"no usable polygon geometry in {n} features (found: "
+            f"{', '.join(f'{k} ×{v}' for k, v in types.items())})",
         )
     arr = np.empty(len(kept), dtype=object)
     arr[:] = kept
     _plausible(shapely.total_bounds(arr), src, p)
     bng = transform_geometries(arr, src, BNG)
     bng = _fix_after_transform(bng, kept_codes, report)
-    names = [(_code_text(names_raw[i]) or kept_codes[j]) for j, i in enumerate(positions)] if (
-        names_raw is not None
-    ) else None
+    kept_names = (
+        [(_code_text(names_raw[i]) or kept_codes[j]) for j, i in enumerate(positions)]
+        if names_raw is not None
+        else None
+    )
     parents = [_code_text(parents_raw[i]) for i in positions] if parents_raw is not None else None
     areas = Areas.build(
-        level, kept_codes, names, bng, parent_codes=parents, source=p.name, vintage=vintage
+        level, kept_codes, kept_names, bng, parent_codes=parents, source=p.name, vintage=vintage
     )
     check_areas(areas, report, within=within, within_label=within_label)
     return BoundaryImport(areas, report)
@@ -388,8 +411,13 @@ def read_boundaries(
 def _relabel(result: BoundaryImport, p: Path) -> BoundaryImport:
     areas = result.areas
     relabelled = Areas.build(
-        areas.level, list(areas.codes), list(areas.names), areas.geometries,
-        parent_codes=list(areas.parent_codes), source=p.name, vintage=areas.vintage,
+        areas.level,
+        list(areas.codes),
+        list(areas.names),
+        areas.geometries,
+        parent_codes=list(areas.parent_codes),
+        source=p.name,
+        vintage=areas.vintage,
     )
     return BoundaryImport(relabelled, result.report)
 
@@ -404,7 +432,10 @@ def _fix_after_transform(geoms: ObjArray, codes: list[str], report: ImportReport
 
 
 def check_areas(
-    areas: Areas, report: ImportReport, *, within: Any = None,
+    areas: Areas,
+    report: ImportReport,
+    *,
+    within: Any = None,
     within_label: str = "the force area",
 ) -> None:
     """Record overlapping pairs of areas and areas outside ``within`` (both BNG) in ``report``."""
@@ -471,7 +502,9 @@ def read_neighbourhood_boundary(
         try:
             lon, lat = float(pt["longitude"]), float(pt["latitude"])
         except (TypeError, KeyError, ValueError):
-            raise InputError(p, f"point {i + 1} has no numeric latitude/longitude: {pt!r}") from None
+            raise InputError(
+                p, f"point {i + 1} has no numeric latitude/longitude: {pt!r}"
+            ) from None
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
             raise InputError(p, f"point {i + 1} is not a longitude/latitude: {pt!r}")
         coords.append((lon, lat))
@@ -508,10 +541,19 @@ def read_any(
     p = Path(path)
     if p.suffix.lower() == ".json" and p.exists() and _is_policeuk_boundary(p):
         return read_neighbourhood_boundary(
-            p, code=code or p.stem.removesuffix("-boundary"), name=name, level=level,
-            vintage=kwargs.get("vintage"), within=kwargs.get("within"),
+            p,
+            code=code or p.stem.removesuffix("-boundary"),
+            name=name,
+            level=level,
+            vintage=kwargs.get("vintage"),
+            within=kwargs.get("within"),
         )
     return read_boundaries(
-        p, level=level, code_field=code_field, name_field=name_field, code=code, name=name,
+        p,
+        level=level,
+        code_field=code_field,
+        name_field=name_field,
+        code=code,
+        name=name,
         **kwargs,
     )

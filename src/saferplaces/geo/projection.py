@@ -60,16 +60,14 @@ def to_wgs84(x: ArrayLike, y: ArrayLike) -> tuple[FloatArray, FloatArray]:
     return transform_xy(x, y, BNG, WGS84)
 
 
-def transform_geometries(
-    geoms: NDArray[np.object_], src: str, dst: str
-) -> NDArray[np.object_]:
+def transform_geometries(geoms: NDArray[np.object_], src: str, dst: str) -> NDArray[np.object_]:
     """Reproject an array of shapely geometries (2D) in one vectorised call."""
     if src == dst:
         return geoms
     tr = _transformer(src, dst)
 
     def fn(xs: FloatArray, ys: FloatArray) -> tuple[FloatArray, FloatArray]:
-        return tr.transform(xs, ys)  # type: ignore[no-any-return]
+        return tr.transform(xs, ys)
 
     out: NDArray[np.object_] = shapely.transform(geoms, fn, interleaved=False)
     return out
