@@ -1,0 +1,1 @@
+"""Publishing: disclosure control, exports and renderers for published outputs."""
