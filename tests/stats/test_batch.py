@@ -31,7 +31,9 @@ CODES = {
 
 @settings(max_examples=150, deadline=None)
 @given(
-    m=arrays(np.int64, st.tuples(st.integers(1, 6), st.integers(2, 40)), elements=st.integers(0, 30)),
+    m=arrays(
+        np.int64, st.tuples(st.integers(1, 6), st.integers(2, 40)), elements=st.integers(0, 30)
+    ),
     improvement=st.sampled_from(["increase", "decrease", "neutral"]),
 )
 def test_xmr_batch_matches_single(m: np.ndarray, improvement: str) -> None:
