@@ -13,11 +13,11 @@ $(BIN)/python:
 
 # Re-install whenever pyproject.toml changes.
 $(VENV)/.stamp-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev,oracles]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,oracles,pdf,web]'
 	touch $@
 
 $(VENV)/.stamp-run: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e '.[pdf,web]'
 	touch $@
 
 demo-build: $(VENV)/.stamp-run

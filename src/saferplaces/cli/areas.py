@@ -12,8 +12,8 @@ from rich.table import Table
 from .. import geo
 from ..errors import InputError
 from ..geo.hierarchy import Hierarchy
+from ..geo.importer import import_areas
 from ..geo.store import level_summaries, provenance, save_lookup
-from ..workspace import Workspace
 from . import console, main, open_workspace, workspace_option
 
 
@@ -25,24 +25,6 @@ def areas() -> None:
 def _warn(lines: list[str]) -> None:
     for line in lines:
         console.print(f"[yellow]Warning:[/] {line}", soft_wrap=True)
-
-
-def _extent(ws: Workspace, level: str) -> tuple[Any, str]:
-    """What imported areas should lie in: the force area if stored, else the partnership's."""
-    if level == "force":
-        return None, ""
-    h = Hierarchy.for_workspace(ws)
-    force = h.force_geometry(ws)
-    if force is not None:
-        return force, "the force area"
-    try:
-        refs = h.partnership_areas(ws)
-        if any(r.level == level for r in refs):
-            return None, ""
-        geom = h.partnership_geometry(ws)
-    except geo.AreaNotFoundError:
-        return None, ""
-    return (geom, "the partnership area") if geom is not None else (None, "")
 
 
 @areas.command("import")
@@ -78,41 +60,14 @@ def import_(
         geo.areas.check_level(level)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--level") from None
-    within, label = _extent(ws, level)
-    result = geo.read_any(
-        file,
-        level=level,
-        code_field=code_field,
-        name_field=name_field,
-        code=code,
-        name=name,
-        parent_field=parent_field,
-        crs=crs,
-        layer=layer,
-        vintage=vintage,
-        within=within,
-        within_label=label or "the force area",
-        max_total_mb=min(ws.config.ingest.max_zip_total_mb, 1024),
-        max_ratio=ws.config.ingest.max_zip_ratio,
-    )
-    rep = result.report
-    prov = provenance(
-        file,
-        rows_read=rep.features,
-        rows_kept=len(result.areas),
-        kind="areas",
-        level=level,
-        source_crs=rep.source_crs,
-        dropped_z=rep.dropped_z,
-        repaired=rep.repaired,
-        dropped=rep.dropped,
-        overlaps=[list(o) for o in rep.overlaps[:100]],
-        outside=[list(o) for o in rep.outside[:100]],
-        outside_checked_against=label or None,
-    )
-    stored = geo.save_areas(ws.lake_dir, result.areas, prov, merge=merge)
+    imported = import_areas(
+        ws, file, level=level, code_field=code_field, name_field=name_field,
+        parent_field=parent_field, code=code, name=name, vintage=vintage, crs=crs,
+        layer=layer, merge=merge,
+    )  # fmt: skip
+    result, stored, rep = imported.result, imported.stored, imported.result.report
     _warn(rep.messages())
-    if within is None and level != "force":
+    if not imported.checked_against and level != "force":
         console.print(
             "Not checked against the force area (import it as level 'force' to check).",
             style="dim",

@@ -32,5 +32,12 @@ def build(workspace: Path) -> None:
             f"  {c.dataset} · {c.force}: {c.first_month} to {c.last_month} "
             f"({c.months_present} months; missing: {missing}); {c.rows:,} rows{crimes}"
         )
+    console.print(
+        f"  {len(summary.districts.stored)} districts (level 'lad') with boundaries; "
+        "LSOA lookups and Census populations are bundled."
+    )
+    ed = summary.edition
+    state = "published" if summary.edition_is_new else "already published"
+    console.print(f"Scorecard edition {ed.number} {state}: {ed.path / 'index.html'}")
     for note in summary.notes:
         console.print(f"  {note}")

@@ -1,7 +1,8 @@
 """The demo workspace, built from bundled real data through the same paths a user takes.
 
 Bundled (Open Government Licence v3.0, see NOTICE): police.uk street crime and ASB for Avon and
-Somerset Constabulary, August 2019 to September 2021 (26 months), in the police.uk zip layout.
+Somerset Constabulary, August 2019 to September 2021 (26 months), in the police.uk zip layout;
+the force's nine local authority districts (2011 boundaries, generalised).
 """
 
 from __future__ import annotations
@@ -11,12 +12,20 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import ConfigError
+from ..geo.importer import AreaImport, import_areas
+from ..indicators import workspace_indicators
+from ..indicators.editions import EditionInfo, list_editions, publish_edition
 from ..lake.ingest import IngestReport, ingest
 from ..lake.quality import DatasetCoverage, coverage
 from ..workspace import Workspace
 
 DEMO_NAME = "Avon and Somerset demo partnership"
 DEMO_FORCES = ["avon-and-somerset"]
+#: The nine Avon and Somerset districts (LAD 2011 codes).
+DEMO_DISTRICTS = [
+    "E06000022", "E06000023", "E06000024", "E06000025", "E07000187",
+    "E07000188", "E07000189", "E07000190", "E07000191",
+]  # fmt: skip
 
 
 def demo_data(*parts: str) -> Path:
@@ -29,16 +38,34 @@ class DemoSummary:
     workspace: Workspace
     ingest: IngestReport
     coverage: list[DatasetCoverage]
+    districts: AreaImport
+    edition: EditionInfo
+    edition_is_new: bool
     notes: list[str] = field(default_factory=list)
 
 
 def build_demo(root: str | Path) -> DemoSummary:
-    """Create (or bring up to date) the demo workspace in ``root``. Safe to run again: unchanged
-    inputs are skipped."""
+    """Create (or bring up to date) the demo workspace in ``root``. Safe to run again:
+    unchanged inputs are skipped and an edition is published only when there is none."""
     root = Path(root)
     try:
         ws = Workspace.open(root)
     except ConfigError:
-        ws = Workspace.create(root, DEMO_NAME, DEMO_FORCES)
+        ws = Workspace.create(root, DEMO_NAME, DEMO_FORCES, DEMO_DISTRICTS)
     report = ingest(ws.lake_dir, sorted(demo_data("policeuk").glob("*.zip")))
-    return DemoSummary(ws, report, coverage(ws.lake_dir))
+    districts = import_areas(
+        ws,
+        demo_data("boundaries", "avon-and-somerset-districts-2011.geojson"),
+        level="lad",
+        code_field="code",
+        name_field="name",
+        vintage="2011",
+    )
+    editions = list_editions(ws)
+    new = not editions
+    edition = (
+        publish_edition(ws, workspace_indicators(ws), note="First edition of the demo Scorecard.")
+        if new
+        else editions[-1]
+    )
+    return DemoSummary(ws, report, coverage(ws.lake_dir), districts, edition, new)

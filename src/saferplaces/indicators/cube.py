@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 import duckdb
 import numpy as np
+import pyarrow as pa
 from numpy.typing import NDArray
 
 from ..geo import Hierarchy, aggregate, households, lookup_from_level, residents
@@ -52,6 +53,7 @@ class MartCube:
     _glob: str
     _fields: dict[str, NDArray[np.float64]] = field(default_factory=dict)
     _keys: tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]] | None = None
+    _denominators: dict[tuple[str, str], tuple[NDArray[np.float64], str]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, ws: Workspace) -> MartCube:
@@ -114,11 +116,12 @@ class MartCube:
     def _index_keys(self) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
         if self._keys is None:
             con = self._con
-            con.execute("CREATE OR REPLACE TEMP TABLE rowkey (force VARCHAR, lsoa_code VARCHAR, i BIGINT)")
-            con.executemany(
-                "INSERT INTO rowkey VALUES (?, ?, ?)",
-                [(self.forces[f], c, i) for i, (f, c) in enumerate(zip(self.row_force, self.lsoa_codes, strict=True))],
-            )
+            rowkey = pa.table({
+                "force": pa.array([self.forces[f] for f in self.row_force], pa.string()),
+                "lsoa_code": pa.array(self.lsoa_codes, pa.string()),
+                "i": pa.array(np.arange(len(self.lsoa_codes)), pa.int64()),
+            })  # fmt: skip
+            con.register("rowkey", rowkey)
             con.execute(
                 "CREATE OR REPLACE TEMP TABLE cube AS SELECT k.i AS r, "
                 "list_position(?, m.category) - 1 AS c, list_position(?, m.month) - 1 AS t, m.* "
@@ -237,6 +240,13 @@ def build_level(ws: Workspace, cube: MartCube, level: str) -> Level:
 
 def denominator_for(ws: Workspace, cube: MartCube, level: Level, name: str) -> tuple[NDArray[np.float64], str]:
     """Values of a denominator for each area of ``level`` and its label (name, year, source)."""
+    key = (level.name, name)
+    if key not in cube._denominators:
+        cube._denominators[key] = _denominator(ws, cube, level, name)
+    return cube._denominators[key]
+
+
+def _denominator(ws: Workspace, cube: MartCube, level: Level, name: str) -> tuple[NDArray[np.float64], str]:
     vintage = lookup_vintage(cube)
     denom: Denominator
     if name == "residents":
