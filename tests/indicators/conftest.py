@@ -50,8 +50,22 @@ def write_month(
                 asb = ctype == "Anti-social behaviour"
                 cid = "" if asb else f"{month}-{lsoa}-{k:06d}".encode().hex()[:64].ljust(64, "0")
                 out = "" if asb else (outcome(k) if outcome else "Under investigation")
-                w.writerow([cid, month, FORCE, FORCE, "-2.6", "51.45", "On or near X", lsoa,
-                            f"Area {lsoa}", ctype, out, ""])  # fmt: skip
+                w.writerow(
+                    [
+                        cid,
+                        month,
+                        FORCE,
+                        FORCE,
+                        "-2.6",
+                        "51.45",
+                        "On or near X",
+                        lsoa,
+                        f"Area {lsoa}",
+                        ctype,
+                        out,
+                        "",
+                    ]
+                )
 
 
 def make_workspace(

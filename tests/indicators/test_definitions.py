@@ -24,20 +24,47 @@ def _bad(extra: str, replace: tuple[str, str] | None = None) -> str:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        (_bad("", ("measure: {kind: count}", "measure: {kind: count}\n    source: {categories: [burgalry]}")),
-         "indicator 'a': source.categories: unknown category 'burgalry'"),
-        (_bad("", ("objective: safer", "objective: nowhere")), "objective 'nowhere' is not defined"),
-        (_bad("", ("measure: {kind: count}", "measure: {kind: rate}")), "a rate needs a denominator"),
-        (_bad("", ("measure: {kind: count}", "measure: {kind: count}\n    target: {kind: absolute}")),
-         "indicator 'a': target"),
-        (_bad("", ("measure: {kind: count}", "measure: {kind: count}\n    target: {kind: half}")),
-         "does not match any of the expected tags"),
-        (_bad("", ("measure: {kind: count}", "measure: {kind: proportion}")),
-         "a proportion needs source.outcome_groups"),
+        (
+            _bad(
+                "",
+                (
+                    "measure: {kind: count}",
+                    "measure: {kind: count}\n    source: {categories: [burgalry]}",
+                ),
+            ),
+            "indicator 'a': source.categories: unknown category 'burgalry'",
+        ),
+        (
+            _bad("", ("objective: safer", "objective: nowhere")),
+            "objective 'nowhere' is not defined",
+        ),
+        (
+            _bad("", ("measure: {kind: count}", "measure: {kind: rate}")),
+            "a rate needs a denominator",
+        ),
+        (
+            _bad(
+                "",
+                ("measure: {kind: count}", "measure: {kind: count}\n    target: {kind: absolute}"),
+            ),
+            "indicator 'a': target",
+        ),
+        (
+            _bad(
+                "", ("measure: {kind: count}", "measure: {kind: count}\n    target: {kind: half}")
+            ),
+            "does not match any of the expected tags",
+        ),
+        (
+            _bad("", ("measure: {kind: count}", "measure: {kind: proportion}")),
+            "a proportion needs source.outcome_groups",
+        ),
         (_bad(OK), "indicator id 'a' is used twice"),
         (_bad("", ("theme: t", "theme: t\n    colour: red")), "indicator 'a': colour: unknown key"),
-        (_bad("", ("period", "x")) .replace("type: lagging", "type: lagging\n    period: weekly"),
-         "indicator 'a': period: Input should be"),
+        (
+            _bad("", ("period", "x")).replace("type: lagging", "type: lagging\n    period: weekly"),
+            "indicator 'a': period: Input should be",
+        ),
         ("- just a list", "expected a mapping"),
         ("objectives: [", "not valid YAML"),
     ],
@@ -52,11 +79,24 @@ def test_bad_definitions_named(text: str, message: str) -> None:
 def test_default_set_is_valid_and_covers_the_three_objectives() -> None:
     s = default_indicator_set()
     assert {o.title for o in s.objectives} == {
-        "Protect Vulnerable People", "Reduce Harm", "Create Safer Communities"}  # fmt: skip
+        "Protect Vulnerable People",
+        "Reduce Harm",
+        "Create Safer Communities",
+    }
     ids = {i.id for i in s.indicators}
-    assert {"violence-rate", "neighbourhood-crime", "asb-incidents", "shoplifting",
-            "weapons-possession", "drugs-offences", "harm-index", "vehicle-crime-no-suspect",
-            "positive-outcome-rate"} <= ids  # fmt: skip
-    assert all(i.activity_driven for i in s.indicators if i.id in ("drugs-offences", "weapons-possession"))
+    assert {
+        "violence-rate",
+        "neighbourhood-crime",
+        "asb-incidents",
+        "shoplifting",
+        "weapons-possession",
+        "drugs-offences",
+        "harm-index",
+        "vehicle-crime-no-suspect",
+        "positive-outcome-rate",
+    } <= ids
+    assert all(
+        i.activity_driven for i in s.indicators if i.id in ("drugs-offences", "weapons-possession")
+    )
     nc = next(i for i in s.indicators if i.id == "neighbourhood-crime")
     assert any("over-count" in c for c in nc.caveats)

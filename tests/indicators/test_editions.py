@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from openpyxl import load_workbook
+from tests.indicators.conftest import BATH, BRISTOL, lsoas, make_workspace, months
+from tests.indicators.test_evaluate import SET
 
 from saferplaces.errors import SaferPlacesError
 from saferplaces.indicators.definitions import parse_indicator_set
@@ -21,8 +23,6 @@ from saferplaces.indicators.editions import (
     publish_edition,
     verify_edition,
 )
-from tests.indicators.conftest import BATH, BRISTOL, lsoas, make_workspace, months
-from tests.indicators.test_evaluate import SET
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +31,11 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> tuple:
     codes = lsoas(BRISTOL, 10) + lsoas(BATH, 10)
 
     def counts(i: int, m: str) -> dict:
-        return {(c, t): int(rng.poisson(6)) for c in codes
-                for t in ("Violence and sexual offences", "Anti-social behaviour")}  # fmt: skip
+        return {
+            (c, t): int(rng.poisson(6))
+            for c in codes
+            for t in ("Violence and sexual offences", "Anti-social behaviour")
+        }
 
     ws = make_workspace(tmp_path_factory.mktemp("ed"), months("2019-01", 30), counts)
     info = publish_edition(ws, parse_indicator_set(SET), levels=["force", "lad"], note="First")
@@ -42,8 +45,14 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> tuple:
 def test_edition_files_manifest_and_provenance(published: tuple) -> None:
     ws, info = published
     assert info.number == 1
-    assert set(info.files) >= {"edition.json", "index.html", "scorecard.csv", "scorecard.xlsx",
-                               "scorecard.pdf", "assets/scorecard.css"}  # fmt: skip
+    assert set(info.files) >= {
+        "edition.json",
+        "index.html",
+        "scorecard.csv",
+        "scorecard.xlsx",
+        "scorecard.pdf",
+        "assets/scorecard.css",
+    }
     assert verify_edition(ws, 1) == []
     assert all(not (info.path / f).stat().st_mode & 0o222 for f in info.files)  # read-only
     meta = load_edition(ws, 1)
@@ -55,7 +64,7 @@ def test_edition_files_manifest_and_provenance(published: tuple) -> None:
 
 
 def test_csv_xlsx_json_agree(published: tuple) -> None:
-    ws, info = published
+    _, info = published
     rows = list(csv.DictReader(io.StringIO((info.path / "scorecard.csv").read_text("utf-8"))))
     meta = json.loads((info.path / "edition.json").read_text("utf-8"))
     assert len(rows) == len(meta["evaluations"])
@@ -86,19 +95,29 @@ def test_pdf_renders_with_key_text(published: tuple) -> None:
     pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
     n = int(next(ln.split()[-1] for ln in pages.stdout.splitlines() if ln.startswith("Pages")))
     assert 2 <= n <= 20
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert "Community safety Scorecard" in text and "Test CSP" in text and "Violence" in text
 
 
-def test_correction_is_a_new_edition_and_old_one_is_untouched(published: tuple, tmp_path: Path) -> None:
+def test_correction_is_a_new_edition_and_old_one_is_untouched(
+    published: tuple, tmp_path: Path
+) -> None:
     ws, info = published
     before = dict(info.files)
     with pytest.raises(SaferPlacesError, match="needs a note"):
         publish_edition(ws, parse_indicator_set(SET), levels=["force"], corrects=1)
     with pytest.raises(SaferPlacesError, match="edition 7 does not exist"):
         publish_edition(ws, parse_indicator_set(SET), levels=["force"], corrects=7, note="x")
-    second = publish_edition(ws, parse_indicator_set(SET), levels=["force"], corrects=1,
-                             note="Force only", formats=("csv",))  # fmt: skip
+    second = publish_edition(
+        ws,
+        parse_indicator_set(SET),
+        levels=["force"],
+        corrects=1,
+        note="Force only",
+        formats=("csv",),
+    )
     assert second.number == 2 and second.corrects == 1
     assert [e.number for e in list_editions(ws)] == [1, 2]
     assert verify_edition(ws, 1) == [] and list_editions(ws)[0].files == before

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.indicators.conftest import BATH, BRISTOL, lsoas, make_workspace, months
 
 from saferplaces.indicators.definitions import parse_indicator_set
 from saferplaces.indicators.evaluate import evaluate
-from tests.indicators.conftest import BATH, BRISTOL, lsoas, make_workspace, months
 
 SET = """
 version: 1
@@ -89,8 +89,11 @@ def test_real_shift_detected_noise_not(shifted: tuple) -> None:
     assert lad[BRISTOL].score == "deteriorating"
     assert lad[BATH].score == "stable"
     assert "significant" in lad[BRISTOL].reason
-    assert lad[BRISTOL].target == {"kind": "significant-reduction", "status": "not met",
-                                   "text": "Not met: no statistically significant reduction on a year earlier."}  # fmt: skip
+    assert lad[BRISTOL].target == {
+        "kind": "significant-reduction",
+        "status": "not met",
+        "text": "Not met: no statistically significant reduction on a year earlier.",
+    }
 
 
 def test_values_intervals_and_words(shifted: tuple) -> None:
@@ -107,7 +110,9 @@ def test_values_intervals_and_words(shifted: tuple) -> None:
     assert rate.denominator_label and "residents, 2011" in rate.denominator_label
     assert rate.value == pytest.approx(rate.numerator / rate.denominator * 1000)  # type: ignore[operator]
     assert [c.label.split(" vs ")[1].split(" (")[0] for c in rate.comparisons] == [
-        "previous period", "a year earlier"]  # fmt: skip
+        "previous period",
+        "a year earlier",
+    ]
     assert any("snap points" in c for c in rate.caveats)
     asb = _by(evals, "asb", "district")[BATH]
     assert asb.score in ("stable", "changed")
@@ -119,8 +124,10 @@ def test_small_numbers_read_as_counts(tmp_path: Path) -> None:
 
     def counts(i: int, m: str) -> dict:
         # a month always has some crime somewhere (police.uk never publishes an empty file)
-        return {(codes[0], "Violence and sexual offences"): int(rng.poisson(0.3)),
-                (codes[1], "Other theft"): 1}  # fmt: skip
+        return {
+            (codes[0], "Violence and sexual offences"): int(rng.poisson(0.3)),
+            (codes[1], "Other theft"): 1,
+        }
 
     ws = make_workspace(tmp_path, MONTHS, counts)
     evals = evaluate(ws, parse_indicator_set(SET), levels=["lsoa"])
@@ -180,7 +187,9 @@ def test_outcome_rate_refused_when_most_outcomes_open(tmp_path: Path) -> None:
         return {(c, "Vehicle crime"): int(rng.poisson(15)) for c in codes}
 
     ws = make_workspace(tmp_path, MONTHS, counts)  # every outcome "Under investigation"
-    text = SET + """
+    text = (
+        SET
+        + """
   - id: nsi
     title: No suspect
     description: share
@@ -191,6 +200,7 @@ def test_outcome_rate_refused_when_most_outcomes_open(tmp_path: Path) -> None:
     source: {categories: [vehicle-crime], outcome_groups: [no_suspect]}
     lag_months: 3
 """
+    )
     evals = evaluate(ws, parse_indicator_set(text), levels=["lad"])
     e = _by(evals, "nsi", "district")[BATH]
     assert e.status == "not computable" and "under investigation" in e.reason
@@ -208,7 +218,9 @@ def test_outcome_rate_computed(tmp_path: Path) -> None:
         return "Investigation complete; no suspect identified" if k % 4 else "Suspect charged"
 
     ws = make_workspace(tmp_path, MONTHS, counts, outcome=outcome)
-    text = SET + """
+    text = (
+        SET
+        + """
   - id: nsi
     title: No suspect
     description: share
@@ -219,6 +231,7 @@ def test_outcome_rate_computed(tmp_path: Path) -> None:
     source: {categories: [vehicle-crime], outcome_groups: [no_suspect]}
     lag_months: 3
 """
+    )
     evals = evaluate(ws, parse_indicator_set(text), levels=["lad"])
     e = _by(evals, "nsi", "district")[BATH]
     assert e.status == "ok" and e.unit == "%"

@@ -38,8 +38,13 @@ def ingest(workspace: Path, paths: tuple[Path, ...]) -> None:
 
         def on_progress(p: ingest_mod.Progress) -> None:
             elapsed = bar.tasks[task].elapsed or 1e-9
-            bar.update(task, total=p.files_total, completed=p.files_done, rows=p.rows_done,
-                       rate=p.rows_done / elapsed)  # fmt: skip
+            bar.update(
+                task,
+                total=p.files_total,
+                completed=p.files_done,
+                rows=p.rows_done,
+                rate=p.rows_done / elapsed,
+            )
 
         report = ingest_mod.ingest(
             ws.lake_dir,
@@ -56,8 +61,12 @@ def ingest(workspace: Path, paths: tuple[Path, ...]) -> None:
     for status in ("loaded", "replaced", "unchanged", "rejected"):
         files = [f for f in report.files if f.status == status]
         if files:
-            table.add_row(status, str(len(files)), f"{sum(f.rows_kept for f in files):,}",
-                          f"{sum(f.rows_rejected for f in files):,}")  # fmt: skip
+            table.add_row(
+                status,
+                str(len(files)),
+                f"{sum(f.rows_kept for f in files):,}",
+                f"{sum(f.rows_rejected for f in files):,}",
+            )
     console.print(table)
     for f in report.files:
         if f.status == "rejected":
@@ -134,6 +143,13 @@ def status(workspace: Path, as_json: bool, homeoffice: Path | None) -> None:
         for k in checks:
             note = f"[red]{k.note}[/]" if k.flagged else k.note
             ratio = f"{k.ratio:.3f}" if k.ratio else ""
-            ho.add_row(k.force, k.financial_year, str(k.quarter), f"{k.policeuk_crimes:,}",
-                       f"{k.homeoffice_offences:,}", ratio, note)  # fmt: skip
+            ho.add_row(
+                k.force,
+                k.financial_year,
+                str(k.quarter),
+                f"{k.policeuk_crimes:,}",
+                f"{k.homeoffice_offences:,}",
+                ratio,
+                note,
+            )
         console.print(ho)

@@ -86,7 +86,9 @@ def list_cmd(workspace: Path) -> None:
         return
     for e in editions:
         corr = f", corrects edition {e.corrects}" if e.corrects else ""
-        console.print(f"Edition {e.number}: published {e.published_at}, data to {e.data_cutoff}{corr}")
+        console.print(
+            f"Edition {e.number}: published {e.published_at}, data to {e.data_cutoff}{corr}"
+        )
 
 
 @scorecard.command("verify")

@@ -23,9 +23,16 @@ DEMO_NAME = "Avon and Somerset demo partnership"
 DEMO_FORCES = ["avon-and-somerset"]
 #: The nine Avon and Somerset districts (LAD 2011 codes).
 DEMO_DISTRICTS = [
-    "E06000022", "E06000023", "E06000024", "E06000025", "E07000187",
-    "E07000188", "E07000189", "E07000190", "E07000191",
-]  # fmt: skip
+    "E06000022",
+    "E06000023",
+    "E06000024",
+    "E06000025",
+    "E07000187",
+    "E07000188",
+    "E07000189",
+    "E07000190",
+    "E07000191",
+]
 
 
 def demo_data(*parts: str) -> Path:

@@ -7,6 +7,7 @@ that works on police.uk data alone.
 
 from __future__ import annotations
 
+import contextlib
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -69,9 +70,7 @@ class Source(_Strict):
         known = {c.slug for c in categories().values()}
         for slug in value:
             if slug not in known:
-                raise ValueError(
-                    f"unknown category '{slug}' (known: {', '.join(sorted(known))})"
-                )
+                raise ValueError(f"unknown category '{slug}' (known: {', '.join(sorted(known))})")
         return value
 
     @field_validator("outcome_groups")
@@ -113,7 +112,7 @@ class Indicator(_Strict):
     theme: str
     type: Literal["leading", "lagging"]
     measure: Measure
-    source: Source = Field(default_factory=lambda: Source())
+    source: Source = Field(default_factory=lambda: Source(dataset=POLICE_UK))
     period: Period = "rolling-12-months"
     polarity: Polarity = "lower-is-better"
     target: Target | None = None
@@ -169,12 +168,10 @@ def _format(path: str, exc: ValidationError, data: Any) -> str:
         where = ".".join(str(p) for p in loc)
         # Name the indicator by its id, not its index, where we can.
         if len(loc) >= 2 and loc[0] == "indicators" and isinstance(loc[1], int):
-            try:
+            with contextlib.suppress(KeyError, IndexError, TypeError):
                 where = f"indicator '{data['indicators'][loc[1]]['id']}': " + ".".join(
                     str(p) for p in loc[2:] if not str(p).endswith("Target")
                 )
-            except (KeyError, IndexError, TypeError):
-                pass
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown key (see docs/indicators.md)"

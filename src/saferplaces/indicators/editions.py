@@ -61,9 +61,14 @@ def list_editions(ws: Workspace) -> list[EditionInfo]:
         manifest = json.loads((d / MANIFEST).read_text("utf-8"))
         out.append(
             EditionInfo(
-                meta["edition"], d, meta["published_at"], meta["data_cutoff"],
-                meta.get("corrects"), meta.get("note", ""), manifest["files"],
-            )  # fmt: skip
+                meta["edition"],
+                d,
+                meta["published_at"],
+                meta["data_cutoff"],
+                meta.get("corrects"),
+                meta.get("note", ""),
+                manifest["files"],
+            )
         )
     return out
 
@@ -144,7 +149,9 @@ def publish_edition(
             for p in sorted(tmp.rglob("*"))
             if p.is_file()
         }
-        (tmp / MANIFEST).write_text(json.dumps({"edition": number, "files": files}, indent=1), "utf-8")
+        (tmp / MANIFEST).write_text(
+            json.dumps({"edition": number, "files": files}, indent=1), "utf-8"
+        )
         for p in tmp.rglob("*"):
             if p.is_file():
                 p.chmod(0o444)

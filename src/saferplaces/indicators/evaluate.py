@@ -95,7 +95,7 @@ class Evaluation:
 
 
 def month_name(month: str) -> str:
-    names = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+    names = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
     return f"{names[int(month[5:]) - 1]} {month[:4]}"
 
 
@@ -192,26 +192,27 @@ def build_series(ws: Workspace, cube: MartCube, level: Level, ind: Indicator) ->
     kind = ind.measure.kind
     what = "crimes" if src.field == "crimes" else "ASB incidents"
     if kind in ("proportion", "outcome_rate"):
-        num = sum(cube.field(f"outcome_{g}")[:, mask, :].sum(axis=1) for g in src.outcome_groups)
-        den = cube.field("crimes")[:, mask, :].sum(axis=1)
-        return Series(level.sum_rows(num), level.sum_rows(den), None, None, "%", "crimes")
+        num = sum(level.series(cube, f"outcome_{g}", mask) for g in src.outcome_groups)
+        den = level.series(cube, "crimes", mask)
+        return Series(num, den, None, None, "%", "crimes")  # type: ignore[arg-type]
     if kind == "harm":
         w = cchi_weights().weights
         weights = np.array([float(w.get(c, 0.0)) for c in cube.categories]) * mask
-        num = np.einsum("rct,c->rt", cube.field("crimes"), weights)
-        return Series(level.sum_rows(num), None, None, None, "harm days", "crimes (harm-weighted)")
-    num = cube.field(src.field)[:, mask, :].sum(axis=1)
+        num = np.einsum("act,c->at", level.field(cube, "crimes"), weights)
+        return Series(num, None, None, None, "harm days", "crimes (harm-weighted)")
+    num = level.series(cube, src.field, mask)
     if kind == "rate":
         assert ind.measure.denominator
         pop, label = denominator_for(ws, cube, level, ind.measure.denominator)
         per = ind.measure.per
         unit = f"per {per:,.0f} {ind.measure.denominator}"
-        return Series(level.sum_rows(num), None, pop, label, unit, what)
-    return Series(level.sum_rows(num), None, None, None, what, what)
+        return Series(num, None, pop, label, unit, what)
+    return Series(num, None, None, None, what, what)
 
 
 def _window_sum(a: NDArray[np.float64], w: Window) -> NDArray[np.float64]:
-    return a[:, w.start : w.end + 1].sum(axis=1)  # NaN if any month in it is missing
+    out: NDArray[np.float64] = a[:, w.start : w.end + 1].sum(axis=1)
+    return out  # NaN if any month in the window is missing
 
 
 # ---------------------------------------------------------------------------------------------
@@ -223,20 +224,28 @@ def evaluate_indicator(
 ) -> list[Evaluation]:
     """Evaluate one indicator for every area of ``level``."""
     months = cube.months
-    base = {"indicator": ind.id, "level": level.label}
     try:
         cur, prev, last, period_label = windows(ind, months)
         series = build_series(ws, cube, level, ind)
-    except (ValueError, Exception) as exc:  # noqa: BLE001 - every failure becomes a reason
+    except (ValueError, Exception) as exc:
         from ..errors import SaferPlacesError
 
         if not isinstance(exc, (ValueError, SaferPlacesError, KeyError)):
             raise
         return [
-            Evaluation(area_code=c, area_name=n, period="", period_start="", period_end="",
-                       status="not computable", reason=f"Not computable: {exc}", **base)  # type: ignore[arg-type]
+            Evaluation(
+                area_code=c,
+                area_name=n,
+                period="",
+                period_start="",
+                period_end="",
+                status="not computable",
+                reason=f"Not computable: {exc}",
+                indicator=ind.id,
+                level=level.label,
+            )
             for c, n in zip(level.codes, level.names, strict=True)
-        ]  # fmt: skip
+        ]
     n_areas = len(level.codes)
     kind = ind.measure.kind
     num = series.numerator
@@ -246,10 +255,12 @@ def evaluate_indicator(
     open_share = None
     if kind in ("proportion", "outcome_rate") and after_d is not None:
         mask = cube.category_mask(ind.source.categories)
-        open_n = level.sum_rows(cube.field("outcome_open")[:, mask, :].sum(axis=1))
+        open_n = level.series(cube, "outcome_open", mask)
         with np.errstate(invalid="ignore", divide="ignore"):
             open_share = _window_sum(open_n, cur) / after_d
-    comparison_windows = [(w, lbl) for w, lbl in ((prev, "previous period"), (last, "a year earlier")) if w]
+    comparison_windows = [
+        (w, lbl) for w, lbl in ((prev, "previous period"), (last, "a year earlier")) if w
+    ]
 
     # Value and interval
     value = lower = upper = np.full(n_areas, np.nan)
@@ -279,7 +290,16 @@ def evaluate_indicator(
             value = after_n.copy()
 
     # Comparisons (vectorised per window)
-    comp: list[tuple[str, NDArray[np.float64], NDArray[np.float64], NDArray[np.float64] | None, NDArray[np.float64] | None, NDArray[np.float64]]] = []
+    comp: list[
+        tuple[
+            str,
+            NDArray[np.float64],
+            NDArray[np.float64],
+            NDArray[np.float64] | None,
+            NDArray[np.float64] | None,
+            NDArray[np.float64],
+        ]
+    ] = []
     for w, lbl in comparison_windows:
         bn = _window_sum(num, w)
         bd = _window_sum(den, w) if den is not None else None
@@ -297,8 +317,12 @@ def evaluate_indicator(
         else:
             monthly = num.copy()
     chart_vals = monthly[:, spc_months]
-    chartable = np.isfinite(chart_vals).all(axis=1) & (len(spc_months) >= 2)
-    improvement = {"lower-is-better": "decrease", "higher-is-better": "increase"}.get(ind.polarity, "neutral")
+    chartable = np.asarray(np.isfinite(chart_vals).all(axis=1), dtype=bool)
+    if len(spc_months) < 2:
+        chartable[:] = False
+    improvement = {"lower-is-better": "decrease", "higher-is-better": "increase"}.get(
+        ind.polarity, "neutral"
+    )
     spc = xmr_batch(chart_vals[chartable], improvement=improvement) if chartable.any() else None  # type: ignore[arg-type]
     chart_row = np.cumsum(chartable) - 1
 
@@ -306,17 +330,28 @@ def evaluate_indicator(
     out: list[Evaluation] = []
     for a in range(n_areas):
         ev = Evaluation(
-            area_code=level.codes[a], area_name=level.names[a], period=period_label,
-            period_start=months[cur.start], period_end=months[cur.end], status="ok",
-            unit=series.unit, denominator_label=series.population_label, **base,  # type: ignore[arg-type]
+            area_code=level.codes[a],
+            area_name=level.names[a],
+            period=period_label,
+            period_start=months[cur.start],
+            period_end=months[cur.end],
+            status="ok",
+            unit=series.unit,
+            denominator_label=series.population_label,
+            indicator=ind.id,
+            level=level.label,
             months=months[: t_end + 1],
-            series=[None if not np.isfinite(x) else round(float(x), 6) for x in monthly[a, : t_end + 1]],
-        )  # fmt: skip
+            series=[
+                None if not np.isfinite(x) else round(float(x), 6) for x in monthly[a, : t_end + 1]
+            ],
+        )
         ev.caveats = _caveats(ind, cube, level, gap_in_period, months[: t_end + 1])
         if gap_in_period:
             ev.status, ev.score = "not computable", "not computable"
-            ev.reason = (f"Not computable: {', '.join(month_name(m) for m in gap_in_period)} "
-                         "missing from the police.uk data for this period.")  # fmt: skip
+            ev.reason = (
+                f"Not computable: {', '.join(month_name(m) for m in gap_in_period)} "
+                "missing from the police.uk data for this period."
+            )
             out.append(ev)
             continue
         ev.numerator = float(after_n[a])
@@ -324,7 +359,10 @@ def evaluate_indicator(
             ev.denominator = float(series.population[a])  # type: ignore[index]
             if not (series.population[a] > 0):  # type: ignore[index]
                 ev.status, ev.score = "not computable", "not computable"
-                ev.reason = f"Not computable: the denominator ({series.population_label}) is zero or unknown for this area."
+                ev.reason = (
+                    f"Not computable: the denominator ({series.population_label}) is zero or "
+                    "unknown for this area."
+                )
                 out.append(ev)
                 continue
         elif after_d is not None:
@@ -336,8 +374,10 @@ def evaluate_indicator(
                 continue
         if open_share is not None and np.isfinite(open_share[a]) and open_share[a] > 0:
             share = float(open_share[a])
-            note = (f"{share:.0%} of these crimes are still shown as under investigation or with "
-                    "no status update, so the outcome figures are incomplete.")  # fmt: skip
+            note = (
+                f"{share:.0%} of these crimes are still shown as under investigation or with "
+                "no status update, so the outcome figures are incomplete."
+            )
             if share > OPEN_LIMIT:
                 ev.status, ev.score = "not computable", "not computable"
                 ev.reason = f"Not computable: {note}"
@@ -349,10 +389,14 @@ def evaluate_indicator(
         ev.lower, ev.upper = _num(lower[a]), _num(upper[a])
         for label, bn, an, bd, ad, p in comp:
             ev.comparisons.append(_comparison(ind, label, a, bn, an, bd, ad, p, series))
-        if spc is not None and chartable[a]:
+        if spc is not None and bool(chartable[a]):
             ev.spc = _spc_summary(spc, int(chart_row[a]), len(spc_months))
         else:
-            ev.spc = {"points": len(spc_months), "status": "no chart", "text": "No control chart: too few complete months."}
+            ev.spc = {
+                "points": len(spc_months),
+                "status": "no chart",
+                "text": "No control chart: too few complete months.",
+            }
         ev.target = _target(ind, ev)
         ev.score, ev.reason = _score(ind, ev)
         out.append(ev)
@@ -402,29 +446,64 @@ def _comparison(
     kind = ind.measure.kind
     b_num, a_num = float(bn[a]), float(an[a])
     if not (np.isfinite(b_num) and np.isfinite(a_num)):
-        return Comparison(label, None, None, None, None, "none", None, False, "none",
-                          "Not compared: a month of the earlier period is missing.")  # fmt: skip
+        return Comparison(
+            label,
+            None,
+            None,
+            None,
+            None,
+            "none",
+            None,
+            False,
+            "none",
+            "Not compared: a month of the earlier period is missing.",
+        )
     if kind == "rate":
         per = ind.measure.per / series.population[a]  # type: ignore[index]
         before, after = b_num * per, a_num * per
     elif bd is not None and ad is not None:
         if bd[a] == 0 or ad[a] == 0:
-            return Comparison(label, None, None, b_num, a_num, "none", None, False, "none",
-                              "Not compared: no crimes in one of the periods.")  # fmt: skip
+            return Comparison(
+                label,
+                None,
+                None,
+                b_num,
+                a_num,
+                "none",
+                None,
+                False,
+                "none",
+                "Not compared: no crimes in one of the periods.",
+            )
         before, after = b_num / bd[a] * 100, a_num / ad[a] * 100
     else:
         before, after = b_num, a_num
     unit = "%" if bd is not None else ""
     if kind == "harm":
-        return Comparison(label, before, after, b_num, a_num, "none", None, False, "none",
-                          f"From {_fmt(before)} to {_fmt(after)} harm days: not tested, because a "
-                          "harm index is not a count; see the control chart.")  # fmt: skip
+        return Comparison(
+            label,
+            before,
+            after,
+            b_num,
+            a_num,
+            "none",
+            None,
+            False,
+            "none",
+            f"From {_fmt(before)} to {_fmt(after)} harm days: not tested, because a "
+            "harm index is not a count; see the control chart.",
+        )
     pv = float(p[a])
     test = "exact conditional test" if kind in ("count", "rate") else "two-proportion z-test"
     sig = bool(np.isfinite(pv) and pv < ALPHA)
-    observed: Literal["up", "down", "none"] = "up" if after > before else ("down" if after < before else "none")
+    observed: Literal["up", "down", "none"] = (
+        "up" if after > before else ("down" if after < before else "none")
+    )
     direction = observed if sig else "none"
-    small = min(b_num, a_num) < SMALL_COUNT if unit != "%" else min(float(bd[a]), float(ad[a])) < SMALL_DENOMINATOR  # type: ignore[index]
+    if bd is not None and ad is not None:
+        small = min(float(bd[a]), float(ad[a])) < SMALL_DENOMINATOR
+    else:
+        small = min(b_num, a_num) < SMALL_COUNT
     if unit == "%":
         change = f"from {_fmt(before, '%')} to {_fmt(after, '%')}"
     elif small:
@@ -433,14 +512,20 @@ def _comparison(
         pct = (after - before) / before * 100 if before else math.inf
         change = f"from {_fmt(before)} to {_fmt(after)} ({pct:+.0f}%)"
     if sig:
-        verdict = (f"{'Up' if observed == 'up' else 'Down'} {change}: a statistically significant "
-                   f"change ({test}, {_fmt_p(pv)}).")  # fmt: skip
+        verdict = (
+            f"{'Up' if observed == 'up' else 'Down'} {change}: a statistically significant "
+            f"change ({test}, {_fmt_p(pv)})."
+        )
     elif small:
-        verdict = (f"{change[0].upper()}{change[1:]}: numbers this small cannot tell a real change "
-                   f"from chance ({test}, {_fmt_p(pv)}).")  # fmt: skip
+        verdict = (
+            f"{change[0].upper()}{change[1:]}: numbers this small cannot tell a real change "
+            f"from chance ({test}, {_fmt_p(pv)})."
+        )
     else:
-        verdict = (f"{change[0].upper()}{change[1:]}: not a statistically significant change "
-                   f"({test}, {_fmt_p(pv)}).")  # fmt: skip
+        verdict = (
+            f"{change[0].upper()}{change[1:]}: not a statistically significant change "
+            f"({test}, {_fmt_p(pv)})."
+        )
     return Comparison(label, before, after, b_num, a_num, test, pv, sig, direction, verdict)
 
 
@@ -465,19 +550,31 @@ def _spc_summary(spc: Any, row: int, points: int) -> dict[str, Any]:
     else:
         status = "common cause"
     if status == "common cause":
-        text = (f"Common-cause variation: the latest month lies within the control limits "
-                f"({_fmt(float(spc.lower[row]))} to {_fmt(float(spc.upper[row]))}) with no run or trend.")  # fmt: skip
+        text = (
+            f"Common-cause variation: the latest month lies within the control limits "
+            f"({_fmt(float(spc.lower[row]))} to {_fmt(float(spc.upper[row]))}) "
+            "with no run or trend."
+        )
     else:
-        text = f"Special-cause variation ({status}): " + "; ".join(_RULE_TEXT[r] for r in rules) + "."
+        text = (
+            f"Special-cause variation ({status}): " + "; ".join(_RULE_TEXT[r] for r in rules) + "."
+        )
     warnings = []
     if points < MIN_POINTS:
         warnings.append(f"Only {points} months: Making Data Count advises at least {MIN_POINTS}.")
     return {
-        "chart": "XmR", "points": points, "status": status, "rules": rules, "sustained": sustained,
-        "side": int(spc.side[row, -1]), "centre": float(spc.centre[row]),
-        "upper": float(spc.upper[row]), "lower": float(spc.lower[row]), "text": text,
+        "chart": "XmR",
+        "points": points,
+        "status": status,
+        "rules": rules,
+        "sustained": sustained,
+        "side": int(spc.side[row, -1]),
+        "centre": float(spc.centre[row]),
+        "upper": float(spc.upper[row]),
+        "lower": float(spc.lower[row]),
+        "text": text,
         "warnings": warnings,
-    }  # fmt: skip
+    }
 
 
 def _better(ind: Indicator, direction: str) -> bool | None:
@@ -493,20 +590,42 @@ def _target(ind: Indicator, ev: Evaluation) -> dict[str, Any] | None:
     yoy = ev.comparisons[-1] if ev.comparisons else None
     if t.kind == "significant-reduction":
         met = bool(yoy and yoy.significant and yoy.direction == "down")
-        text = ("Met: a statistically significant reduction on a year earlier." if met else
-                "Not met: no statistically significant reduction on a year earlier.")  # fmt: skip
+        text = (
+            "Met: a statistically significant reduction on a year earlier."
+            if met
+            else "Not met: no statistically significant reduction on a year earlier."
+        )
         return {"kind": t.kind, "status": "met" if met else "not met", "text": text}
     if t.kind == "percent-change":
         if not yoy or yoy.before in (None, 0) or yoy.after is None:
-            return {"kind": t.kind, "value": t.value, "status": "not computable", "text": "No comparison period."}
-        change = (yoy.after - yoy.before) / yoy.before * 100  # type: ignore[operator]
+            return {
+                "kind": t.kind,
+                "value": t.value,
+                "status": "not computable",
+                "text": "No comparison period.",
+            }
+        change = (yoy.after - yoy.before) / yoy.before * 100
         met = change <= t.value if t.value < 0 else change >= t.value
-        sig = " (and the change is statistically significant)" if yoy.significant else " (but the change is within chance)"
-        return {"kind": t.kind, "value": t.value, "status": "met" if met else "not met",
-                "text": f"{'Met' if met else 'Not met'}: {change:+.1f}% against a target of {t.value:+.1f}%{sig if met else ''}."}  # fmt: skip
+        sig = (
+            " (and the change is statistically significant)"
+            if yoy.significant
+            else " (but the change is within chance)"
+        )
+        return {
+            "kind": t.kind,
+            "value": t.value,
+            "status": "met" if met else "not met",
+            "text": f"{'Met' if met else 'Not met'}: {change:+.1f}% against a target of "
+            f"{t.value:+.1f}%{sig if met else ''}.",
+        }
     lower_better = ind.polarity != "higher-is-better"
     if ev.lower is None or ev.upper is None:
-        return {"kind": t.kind, "value": t.value, "status": "not computable", "text": "No interval."}
+        return {
+            "kind": t.kind,
+            "value": t.value,
+            "status": "not computable",
+            "text": "No interval.",
+        }
     if (ev.upper < t.value) if lower_better else (ev.lower > t.value):
         status, text = "met", "Met: the whole confidence interval is better than the target."
     elif (ev.lower > t.value) if lower_better else (ev.upper < t.value):
@@ -530,9 +649,11 @@ def _score(ind: Indicator, ev: Evaluation) -> tuple[Score, str]:
     evidence = " ".join(parts)
     if yoy is not None and yoy.significant:
         if chart_dir not in ("none", yoy.direction):
-            return "stable", ("Stable: the evidence conflicts (the comparison and the control "
-                              f"chart point different ways). {evidence}")  # fmt: skip
-        direction = yoy.direction
+            return "stable", (
+                "Stable: the evidence conflicts (the comparison and the control "
+                f"chart point different ways). {evidence}"
+            )
+        direction: str = yoy.direction
     elif chart_dir != "none":
         direction = chart_dir
     else:
@@ -552,13 +673,19 @@ def _caveats(
     out = list(ind.caveats)
     missing = [m for m, miss in zip(cube.months, cube.missing, strict=True) if miss and m in months]
     if missing:
-        out.append(f"Missing from police.uk: {', '.join(month_name(m) for m in missing)} "
-                   "(left out of the control chart; never treated as zero).")  # fmt: skip
+        out.append(
+            f"Missing from police.uk: {', '.join(month_name(m) for m in missing)} "
+            "(left out of the control chart; never treated as zero)."
+        )
     if level.name != "force":
-        out.append("Crimes with no location (about 1 in 10 in some forces) cannot be placed in "
-                   "any area below the force and are not counted here.")  # fmt: skip
-    out.append("Locations are anonymised to nearby snap points, so crimes near a boundary can "
-               "fall in the neighbouring area.")  # fmt: skip
+        out.append(
+            "Crimes with no location (about 1 in 10 in some forces) cannot be placed in "
+            "any area below the force and are not counted here."
+        )
+    out.append(
+        "Locations are anonymised to nearby snap points, so crimes near a boundary can "
+        "fall in the neighbouring area."
+    )
     if cube.lsoa_vintage not in ("2011", "2021", "2011/2021"):
         out.append(f"LSOA codes are of {cube.lsoa_vintage} vintage; areas may not match exactly.")
     if ind.activity_driven:
@@ -598,8 +725,13 @@ def _peers(
         avg = float(x.sum() / n.sum() * mult)
         for m, lab in zip(members, labels, strict=True):
             ev = evals[level.index[m]]
-            ev.peer = {"group": group.name, "average": avg, "label": lab,
-                       "text": f"Against its peer group '{group.name}' (average {_fmt(avg)}): {lab.lower()}."}  # fmt: skip
+            ev.peer = {
+                "group": group.name,
+                "average": avg,
+                "label": lab,
+                "text": f"Against its peer group '{group.name}' (average {_fmt(avg)}): "
+                f"{lab.lower()}.",
+            }
 
 
 def evaluate(

@@ -335,10 +335,15 @@ class _Batch:
             ).fetchall()
             for idx, n, crimes, asb, noloc, dup, unk_cat, unk_out, codes in rows:
                 stats[idx] = {
-                    "rows": n, "crimes": crimes, "asb_rows": asb, "no_location_rows": noloc,
-                    "duplicate_id_rows": dup, "unknown_category_rows": unk_cat,
-                    "unknown_outcome_rows": unk_out, "lsoa_vintage": _vintage(codes or []),
-                }  # fmt: skip
+                    "rows": n,
+                    "crimes": crimes,
+                    "asb_rows": asb,
+                    "no_location_rows": noloc,
+                    "duplicate_id_rows": dup,
+                    "unknown_category_rows": unk_cat,
+                    "unknown_outcome_rows": unk_out,
+                    "lsoa_vintage": _vintage(codes or []),
+                }
         else:
             extra = (
                 ", count(*) FILTER (WHERE dated_previous_month)"
@@ -503,12 +508,19 @@ def _load(
                     target = partition_dir(lake_dir, dataset, keys) / DATA_FILE
                     previous = read_provenance(target) if target.exists() else None
                     prov: dict[str, Any] = {
-                        "dataset": dataset, "force": f.force, "month": f.month,
-                        "source_file": f.source, "source_sha256": f.sha256,
-                        "rows_read": res.rows_read, "rows_kept": res.rows_kept,
-                        "rows_rejected": n_rej, "ingested_at": _now(), "ingest_id": ingest_id,
-                        "schema_version": SCHEMA_VERSION, **stats.get(i, {}),
-                    }  # fmt: skip
+                        "dataset": dataset,
+                        "force": f.force,
+                        "month": f.month,
+                        "source_file": f.source,
+                        "source_sha256": f.sha256,
+                        "rows_read": res.rows_read,
+                        "rows_kept": res.rows_kept,
+                        "rows_rejected": n_rej,
+                        "ingested_at": _now(),
+                        "ingest_id": ingest_id,
+                        "schema_version": SCHEMA_VERSION,
+                        **stats.get(i, {}),
+                    }
                     if previous:
                         prov["replaces"] = {
                             k: previous.get(k)

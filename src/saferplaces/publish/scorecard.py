@@ -31,12 +31,38 @@ TAGS = {
 }
 
 CSV_HEADER = [
-    "edition", "data_cutoff", "objective", "indicator", "title", "type", "polarity",
-    "area_code", "area_name", "level", "period", "period_start", "period_end", "value",
-    "lower_95", "upper_95", "unit", "numerator", "denominator", "denominator_label",
-    "comparison", "before", "after", "test", "p_value", "comparison_verdict", "control_chart",
-    "score", "reason", "target", "caveats",
-]  # fmt: skip
+    "edition",
+    "data_cutoff",
+    "objective",
+    "indicator",
+    "title",
+    "type",
+    "polarity",
+    "area_code",
+    "area_name",
+    "level",
+    "period",
+    "period_start",
+    "period_end",
+    "value",
+    "lower_95",
+    "upper_95",
+    "unit",
+    "numerator",
+    "denominator",
+    "denominator_label",
+    "comparison",
+    "before",
+    "after",
+    "test",
+    "p_value",
+    "comparison_verdict",
+    "control_chart",
+    "score",
+    "reason",
+    "target",
+    "caveats",
+]
 
 
 def fmt(v: float | None, unit: str = "") -> str:
@@ -54,13 +80,23 @@ def chart_spec(ind: Indicator, evals: Sequence[Evaluation]) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     for e in evals:
         for m, v in zip(e.months, e.series, strict=True):
-            rows.append({
-                "area": e.area_name, "month": f"{m}-01", "value": v,
-                "centre": e.spc.get("centre"), "upper": e.spc.get("upper"),
-                "lower": max(e.spc["lower"], 0.0) if e.spc.get("lower") is not None else None,
-            })  # fmt: skip
+            rows.append(
+                {
+                    "area": e.area_name,
+                    "month": f"{m}-01",
+                    "value": v,
+                    "centre": e.spc.get("centre"),
+                    "upper": e.spc.get("upper"),
+                    "lower": max(e.spc["lower"], 0.0) if e.spc.get("lower") is not None else None,
+                }
+            )
     unit = evals[0].unit if evals else ""
-    x = {"field": "month", "type": "temporal", "title": None, "axis": {"format": "%b %y", "labelAngle": 0, "tickCount": 4}}
+    x = {
+        "field": "month",
+        "type": "temporal",
+        "title": None,
+        "axis": {"format": "%b %y", "labelAngle": 0, "tickCount": 4},
+    }
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "description": chart_alt(ind, evals),
@@ -68,21 +104,39 @@ def chart_spec(ind: Indicator, evals: Sequence[Evaluation]) -> dict[str, Any]:
         "facet": {"field": "area", "type": "nominal", "title": None, "sort": None},
         "columns": 4,
         "spec": {
-            "width": 160, "height": 90,
+            "width": 160,
+            "height": 90,
             "layer": [
-                {"mark": {"type": "rule", "color": "#b1b4b6", "strokeDash": [4, 3]},
-                 "encoding": {"y": {"field": "upper", "aggregate": "max", "type": "quantitative"}}},
-                {"mark": {"type": "rule", "color": "#b1b4b6", "strokeDash": [4, 3]},
-                 "encoding": {"y": {"field": "lower", "aggregate": "max", "type": "quantitative"}}},
-                {"mark": {"type": "rule", "color": "#505a5f"},
-                 "encoding": {"y": {"field": "centre", "aggregate": "max", "type": "quantitative"}}},
-                {"mark": {"type": "line", "color": "#1d70b8", "point": {"size": 12}},
-                 "encoding": {"x": x, "y": {"field": "value", "type": "quantitative", "title": unit}}},
+                {
+                    "mark": {"type": "rule", "color": "#b1b4b6", "strokeDash": [4, 3]},
+                    "encoding": {
+                        "y": {"field": "upper", "aggregate": "max", "type": "quantitative"}
+                    },
+                },
+                {
+                    "mark": {"type": "rule", "color": "#b1b4b6", "strokeDash": [4, 3]},
+                    "encoding": {
+                        "y": {"field": "lower", "aggregate": "max", "type": "quantitative"}
+                    },
+                },
+                {
+                    "mark": {"type": "rule", "color": "#505a5f"},
+                    "encoding": {
+                        "y": {"field": "centre", "aggregate": "max", "type": "quantitative"}
+                    },
+                },
+                {
+                    "mark": {"type": "line", "color": "#1d70b8", "point": {"size": 12}},
+                    "encoding": {
+                        "x": x,
+                        "y": {"field": "value", "type": "quantitative", "title": unit},
+                    },
+                },
             ],
         },
         "resolve": {"scale": {"y": "independent"}},
         "config": {"font": "Arial", "view": {"stroke": None}},
-    }  # fmt: skip
+    }
 
 
 def chart_alt(ind: Indicator, evals: Sequence[Evaluation]) -> str:
@@ -115,21 +169,49 @@ def _govuk_css() -> Path | None:
     return found[-1] if found else None
 
 
-def csv_rows(meta: dict[str, Any], indicators: IndicatorSet, evals: Sequence[Evaluation]) -> list[list[Any]]:
+def csv_rows(
+    meta: dict[str, Any], indicators: IndicatorSet, evals: Sequence[Evaluation]
+) -> list[list[Any]]:
     by_id = {i.id: i for i in indicators.indicators}
     rows = []
     for e in evals:
         ind = by_id[e.indicator]
         c = e.comparisons[-1] if e.comparisons else None
-        rows.append([
-            meta["edition"], meta["data_cutoff"], ind.objective, ind.id, ind.title, ind.type,
-            ind.polarity, e.area_code, e.area_name, e.level, e.period, e.period_start,
-            e.period_end, e.value, e.lower, e.upper, e.unit, e.numerator, e.denominator,
-            e.denominator_label, c.label if c else None, c.before if c else None,
-            c.after if c else None, c.test if c else None, c.p_value if c else None,
-            c.verdict if c else None, e.spc.get("status"), e.score, e.reason,
-            e.target["text"] if e.target else None, " | ".join(e.caveats),
-        ])  # fmt: skip
+        rows.append(
+            [
+                meta["edition"],
+                meta["data_cutoff"],
+                ind.objective,
+                ind.id,
+                ind.title,
+                ind.type,
+                ind.polarity,
+                e.area_code,
+                e.area_name,
+                e.level,
+                e.period,
+                e.period_start,
+                e.period_end,
+                e.value,
+                e.lower,
+                e.upper,
+                e.unit,
+                e.numerator,
+                e.denominator,
+                e.denominator_label,
+                c.label if c else None,
+                c.before if c else None,
+                c.after if c else None,
+                c.test if c else None,
+                c.p_value if c else None,
+                c.verdict if c else None,
+                e.spc.get("status"),
+                e.score,
+                e.reason,
+                e.target["text"] if e.target else None,
+                " | ".join(e.caveats),
+            ]
+        )
     return rows
 
 
@@ -154,15 +236,23 @@ def render_html(
             ev = [e for e in evals if e.indicator == ind.id]
             caveats = list(dict.fromkeys(c for e in ev for c in e.caveats))
             spec = chart_spec(ind, [e for e in ev if e.status == "ok"])
-            items.append({
-                "indicator": ind, "evaluations": ev, "caveats": caveats,
-                "period": next((e.period for e in ev if e.period), ""),
-                "unit": next((e.unit for e in ev if e.unit), ""),
-                "chart_svg": _svg(spec) if charts and any(e.status == "ok" for e in ev) else None,
-                "chart_alt": chart_alt(ind, [e for e in ev if e.status == "ok"]),
-            })  # fmt: skip
+            items.append(
+                {
+                    "indicator": ind,
+                    "evaluations": ev,
+                    "caveats": caveats,
+                    "period": next((e.period for e in ev if e.period), ""),
+                    "unit": next((e.unit for e in ev if e.unit), ""),
+                    "chart_svg": _svg(spec)
+                    if charts and any(e.status == "ok" for e in ev)
+                    else None,
+                    "chart_alt": chart_alt(ind, [e for e in ev if e.status == "ok"]),
+                }
+            )
         if items:
-            objectives.append({"title": obj.title, "description": obj.description, "indicators": items})
+            objectives.append(
+                {"title": obj.title, "description": obj.description, "indicators": items}
+            )
     return env.get_template("scorecard.html.j2").render(
         meta=meta, objectives=objectives, fmt=fmt, tag=TAGS, css_govuk=css_govuk
     )
@@ -187,7 +277,10 @@ def write_outputs(
     if "html" in formats or "pdf" in formats:
         assets = folder / "assets"
         assets.mkdir(exist_ok=True)
-        shutil.copy(Path(str(resources.files("saferplaces.publish").joinpath("assets", "scorecard.css"))), assets)
+        shutil.copy(
+            Path(str(resources.files("saferplaces.publish").joinpath("assets", "scorecard.css"))),
+            assets,
+        )
         css = _govuk_css()
         css_href = None
         if css is not None:
@@ -202,8 +295,8 @@ def write_outputs(
             except ImportError:
                 pass  # the pdf extra is not installed: HTML, CSV and XLSX are enough
             else:
-                weasyprint.HTML(filename=str(folder / "index.html"), base_url=str(folder)).write_pdf(
-                    folder / "scorecard.pdf"
-                )
+                weasyprint.HTML(
+                    filename=str(folder / "index.html"), base_url=str(folder)
+                ).write_pdf(folder / "scorecard.pdf")
                 written.append(folder / "scorecard.pdf")
     return written
