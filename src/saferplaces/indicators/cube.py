@@ -277,7 +277,11 @@ def build_level(ws: Workspace, cube: MartCube, level: str) -> Level:
     row_area = np.array(
         [idx.get(mapping.get(c, ""), -1) if c else -1 for c in cube.lsoa_codes], dtype=np.int64
     )
-    names = [hierarchy.name_of(c, level) for c in codes]
+    if level in LOOKUP_COLUMNS:
+        known = hierarchy.lookup.names(level)  # one dict, not one per area
+        names = [known.get(c, c) for c in codes]
+    else:
+        names = [hierarchy.name_of(c, level) for c in codes]
     return Level(level, LEVEL_LABELS.get(level, level), codes, names, row_area, lookup.source)
 
 

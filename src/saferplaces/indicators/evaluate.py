@@ -326,7 +326,13 @@ def evaluate_indicator(
     spc = xmr_batch(chart_vals[chartable], improvement=improvement) if chartable.any() else None  # type: ignore[arg-type]
     chart_row = np.cumsum(chartable) - 1
 
+    rounded = np.round(monthly[:, : t_end + 1], 6)
+    series_lists = [
+        [None if x != x else x for x in row]
+        for row in rounded.tolist()  # NaN → None
+    ]
     gap_in_period = [months[i] for i in range(cur.start, cur.end + 1) if cube.missing[i]]
+    caveats = _caveats(ind, cube, level, gap_in_period, months[: t_end + 1])  # same for all areas
     out: list[Evaluation] = []
     for a in range(n_areas):
         ev = Evaluation(
@@ -341,11 +347,9 @@ def evaluate_indicator(
             indicator=ind.id,
             level=level.label,
             months=months[: t_end + 1],
-            series=[
-                None if not np.isfinite(x) else round(float(x), 6) for x in monthly[a, : t_end + 1]
-            ],
+            series=series_lists[a],
         )
-        ev.caveats = _caveats(ind, cube, level, gap_in_period, months[: t_end + 1])
+        ev.caveats = list(caveats)
         if gap_in_period:
             ev.status, ev.score = "not computable", "not computable"
             ev.reason = (
