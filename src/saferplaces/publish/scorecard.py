@@ -4,7 +4,7 @@ Charts are Vega-Lite specs: small multiples of each indicator's monthly values b
 control chart's average and limits. The static edition embeds them as SVG (rendered by
 vl-convert, no browser needed) with a text alternative beside each; the same spec serves the
 web page through vega-embed. PDF and SVG need the ``pdf`` extra; without it the HTML, CSV and
-XLSX are still written and the page says charts were not drawn.
+XLSX are still written, without charts.
 """
 
 from __future__ import annotations
@@ -221,8 +221,10 @@ def render_html(
     evals: Sequence[Evaluation],
     *,
     css_govuk: str | None,
-    charts: bool = True,
+    chart_dir: Path | None = None,
 ) -> str:
+    """The edition's page. Charts are written as SVG files into ``chart_dir`` (``charts/`` beside
+    the page) and shown with ``<img>``, which scales in browsers and in WeasyPrint alike."""
     env = Environment(
         loader=PackageLoader("saferplaces.publish", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
@@ -235,7 +237,13 @@ def render_html(
                 continue
             ev = [e for e in evals if e.indicator == ind.id]
             caveats = list(dict.fromkeys(c for e in ev for c in e.caveats))
-            spec = chart_spec(ind, [e for e in ev if e.status == "ok"])
+            ok = [e for e in ev if e.status == "ok"]
+            chart_src = None
+            svg = _svg(chart_spec(ind, ok)) if chart_dir is not None and ok else None
+            if svg is not None and chart_dir is not None:
+                chart_dir.mkdir(exist_ok=True)
+                (chart_dir / f"{ind.id}.svg").write_text(svg, "utf-8")
+                chart_src = f"{chart_dir.name}/{ind.id}.svg"
             items.append(
                 {
                     "indicator": ind,
@@ -243,10 +251,8 @@ def render_html(
                     "caveats": caveats,
                     "period": next((e.period for e in ev if e.period), ""),
                     "unit": next((e.unit for e in ev if e.unit), ""),
-                    "chart_svg": _svg(spec)
-                    if charts and any(e.status == "ok" for e in ev)
-                    else None,
-                    "chart_alt": chart_alt(ind, [e for e in ev if e.status == "ok"]),
+                    "chart_src": chart_src,
+                    "chart_alt": chart_alt(ind, ok),
                 }
             )
         if items:
@@ -286,7 +292,7 @@ def write_outputs(
         if css is not None:
             shutil.copy(css, assets / css.name)
             css_href = f"assets/{css.name}"
-        html = render_html(meta, indicators, evals, css_govuk=css_href)
+        html = render_html(meta, indicators, evals, css_govuk=css_href, chart_dir=folder / "charts")
         (folder / "index.html").write_text(html, "utf-8")
         written.append(folder / "index.html")
         if "pdf" in formats:
