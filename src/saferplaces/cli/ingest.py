@@ -19,11 +19,23 @@ from . import console, err_console, main, open_workspace, workspace_option
 @main.command()
 @workspace_option
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-def ingest(workspace: Path, paths: tuple[Path, ...]) -> None:
+@click.option(
+    "--dataset",
+    metavar="NAME",
+    help="Load partner files (CSV/XLSX) into partner dataset NAME instead of police.uk data "
+    "(same as 'saferplaces partners import NAME PATHS').",
+)
+def ingest(workspace: Path, paths: tuple[Path, ...], dataset: str | None) -> None:
     """Load police.uk archives (zip, folder or CSV files) into the workspace's lake.
 
     Exits 1 when any file or row was rejected, naming the report that lists them."""
     ws = open_workspace(workspace)
+    if dataset is not None:
+        # Partner data: a separate importer (saferplaces.partners); police.uk path untouched.
+        from .partners import import_partner_files
+
+        import_partner_files(ws, dataset, paths)
+        return
     limits = ws.config.ingest
     with Progress(
         TextColumn("[bold]Ingesting"),

@@ -52,7 +52,7 @@ import itertools
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -62,11 +62,12 @@ from ..errors import SaferPlacesError
 __all__ = [
     "DEFAULT_MIN_CELL_SIZE",
     "Audience",
-    "DisclosureRefused",
     "Dimension",
+    "DisclosureRefused",
     "ProtectedTable",
     "Sensitivity",
     "SuppressionPattern",
+    "TableTooLargeError",
     "access_mode",
     "audience_for_role",
     "footnotes",
@@ -119,6 +120,15 @@ class DisclosureRefused(SaferPlacesError, PermissionError):
     """The audience may not see this dataset at all (not even as suppressed aggregates)."""
 
 
+class TableTooLargeError(SaferPlacesError, ValueError):
+    """A table whose protection would link more hidden cells than the audit can check."""
+
+
+#: Largest linked block (hidden cells or totals, whichever is fewer) the exact audit checks.
+#: Its cost grows with the cube of this; 4,000 takes a few seconds.
+MAX_AUDIT = 4000
+
+
 def audience_for_role(role: str) -> Audience:
     """The audience of a web-app role (``opcc`` → partner, ``admin`` → analyst; unknown →
     public, which grants the least)."""
@@ -157,7 +167,7 @@ def access_mode(
 # the lattice
 # --------------------------------------------------------------------------------------------
 
-Key = tuple[Hashable, ...]
+Key = tuple[Any, ...]  # one value per dimension (None: that dimension's grand total)
 IntArray = NDArray[np.int64]
 
 
@@ -171,8 +181,8 @@ class Dimension:
     """
 
     name: str
-    leaves: tuple[Hashable, ...]
-    parents: Mapping[Hashable, Hashable] = field(default_factory=dict)
+    leaves: tuple[Any, ...]
+    parents: Mapping[Any, Any] = field(default_factory=dict)
 
     def nodes(self) -> list[Hashable]:
         """Every node, leaves first, then ancestors (deepest first), then ``None``."""
@@ -263,9 +273,7 @@ def _build(cells: Mapping[Key, float], dims: Sequence[Dimension]) -> _Lattice:
         sh = [1] * len(dims)
         sh[d] = shape[d]
         depth = depth + leaf_flags[d].reshape(sh).astype(np.int64)
-    return _Lattice(
-        tuple(dims), nodes, values.ravel(), shape, groups, node_groups, depth.ravel()
-    )
+    return _Lattice(tuple(dims), nodes, values.ravel(), shape, groups, node_groups, depth.ravel())
 
 
 # --------------------------------------------------------------------------------------------
@@ -444,12 +452,12 @@ def _pinned(lat: _Lattice, sup: NDArray[np.bool_]) -> list[int]:
     stuck: set[int] = set()
     if tight.size and r:
         n, t = unknown.size, tight.size
-        c = np.concatenate([np.zeros(n), -np.ones(t)])
+        objective = np.concatenate([np.zeros(n), -np.ones(t)])
         a_eq = sparse.hstack([a, sparse.csr_matrix((r, t))]).tocsr()
         sel = sparse.csr_matrix((-np.ones(t), (np.arange(t), tight)), shape=(t, n))
         a_ub = sparse.hstack([sel, sparse.identity(t)]).tocsr()  # s_j - w_j <= 0
         res = linprog(
-            c,
+            objective,
             A_ub=a_ub,
             b_ub=np.zeros(t),
             A_eq=a_eq,
@@ -474,12 +482,17 @@ def _pinned(lat: _Lattice, sup: NDArray[np.bool_]) -> list[int]:
 
 def _determined_columns(a: object) -> list[int]:
     """Columns i of sparse ``a`` whose unit vector lies in its row space (u_i fixed by
-    ``a @ u = b``), found per connected component with an SVD."""
+    ``a @ u = b``), per connected component.
+
+    The diagonal of the projector onto the row space is 1 exactly for those columns. It is
+    computed from the eigendecomposition of the smaller Gram matrix (``A Aᵀ`` or ``Aᵀ A``),
+    which is much cheaper than an SVD of ``A`` when one side is short; eigenvalues below
+    1e-10 of the largest count as zero (the smallest non-zero ones of these 0/±1 systems are
+    many orders of magnitude larger)."""
     from scipy import sparse
     from scipy.sparse.csgraph import connected_components
 
     mat = sparse.csr_matrix(a)
-    n = mat.shape[1]
     mat.eliminate_zeros()
     mat = mat[np.diff(mat.indptr) > 0]
     if mat.shape[0] == 0:
@@ -496,13 +509,29 @@ def _determined_columns(a: object) -> list[int]:
         if rows.size == 0:
             continue  # in no equation at all: free
         dense = block[rows].toarray()
-        _, sv, vt = np.linalg.svd(dense, full_matrices=False)
-        tol = max(dense.shape) * np.finfo(float).eps * (sv[0] if sv.size else 0.0) * 10
-        basis = vt[sv > max(tol, 1e-9)]
-        proj = (basis**2).sum(axis=0)
-        out.extend(int(cols[i]) for i in np.flatnonzero(proj > 1 - 1e-7))
-    assert all(0 <= i < n for i in out)
+        if min(dense.shape) > MAX_AUDIT:
+            raise TableTooLargeError(
+                f"protecting this table links {cols.size:,} hidden cells through "
+                f"{rows.size:,} totals, more than can be audited ({MAX_AUDIT:,}); most of it "
+                "would be hidden anyway: group by fewer or coarser dimensions"
+            )
+        out.extend(int(cols[i]) for i in np.flatnonzero(_rowspace_diagonal(dense) > 1 - 1e-7))
     return out
+
+
+def _rowspace_diagonal(dense: NDArray[np.float64]) -> NDArray[np.float64]:
+    """diag(P) for P the orthogonal projector onto the row space of ``dense``."""
+    m, n = dense.shape
+    if m <= n:
+        lam, u = np.linalg.eigh(dense @ dense.T)
+        keep = lam > max(float(lam[-1]), 1.0) * 1e-10
+        w = dense.T @ u[:, keep]  # columns: Aᵀ u_k, of squared norm λ_k
+        diag: NDArray[np.float64] = (w**2 / lam[keep]).sum(axis=1)
+        return diag
+    lam, v = np.linalg.eigh(dense.T @ dense)
+    keep = lam > max(float(lam[-1]), 1.0) * 1e-10
+    diag = (v[:, keep] ** 2).sum(axis=1)
+    return diag
 
 
 def suppression_pattern(
