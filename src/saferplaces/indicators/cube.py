@@ -196,6 +196,7 @@ class Level:
     row_area: NDArray[np.int64] | None  # per cube row: area index, or -1 (not in any area)
     lookup_source: str
     point_fields: dict[str, NDArray[np.float64]] | None = None
+    lsoa_vintage: str = "unknown"  # of the police.uk data counted into these areas
 
     @cached_property
     def index(self) -> dict[str, int]:
@@ -248,6 +249,7 @@ def build_level(ws: Workspace, cube: MartCube, level: str) -> Level:
             [force_names().get(f, f) for f in cube.forces],
             cube.row_force.astype(np.int64),
             "police.uk force (every row, including rows with no location)",
+            lsoa_vintage=cube.lsoa_vintage,
         )
     vintage = lookup_vintage(cube)
     hierarchy = Hierarchy.for_workspace(ws, vintage=vintage)  # type: ignore[arg-type]
@@ -282,7 +284,15 @@ def build_level(ws: Workspace, cube: MartCube, level: str) -> Level:
         names = [known.get(c, c) for c in codes]
     else:
         names = [hierarchy.name_of(c, level) for c in codes]
-    return Level(level, LEVEL_LABELS.get(level, level), codes, names, row_area, lookup.source)
+    return Level(
+        level,
+        LEVEL_LABELS.get(level, level),
+        codes,
+        names,
+        row_area,
+        lookup.source,
+        lsoa_vintage=cube.lsoa_vintage,
+    )
 
 
 _POINT_SQL = """
@@ -335,6 +345,7 @@ def _point_level(ws: Workspace, cube: MartCube, level: str, drawn: Areas) -> Lev
         None,
         f"point-in-polygon on {drawn.source or 'stored boundaries'}",
         point_fields=fields,
+        lsoa_vintage="n/a (points)",
     )
 
 

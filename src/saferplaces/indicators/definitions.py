@@ -63,6 +63,24 @@ class Source(_Strict):
     outcome_groups: list[str] = Field(
         default_factory=list, description="Outcome groups counted in the numerator (proportions)."
     )
+    # Partner datasets only:
+    measure: str = Field("rows", description="Partner data: 'rows' or a measure column to sum.")
+    where: dict[str, Any] = Field(
+        default_factory=dict, description="Partner data: only rows whose columns equal these."
+    )
+    numerator_where: dict[str, Any] = Field(
+        default_factory=dict, description="Partner proportions: rows counted in the numerator."
+    )
+    denominator_measure: str | None = Field(
+        None, description="Partner proportions: the column summed as the denominator."
+    )
+
+    @field_validator("dataset")
+    @classmethod
+    def _dataset_form(cls, value: str) -> str:
+        if value != POLICE_UK and not value.startswith("partner:"):
+            raise ValueError("dataset must be 'police.uk' or 'partner:<dataset name>'")
+        return value
 
     @field_validator("categories")
     @classmethod
@@ -103,6 +121,11 @@ Target = Annotated[
 ]
 
 
+class Benchmark(_Strict):
+    value: float
+    label: str = Field(description="Where the benchmark comes from, e.g. 'SafeLives'.")
+
+
 class Indicator(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str
@@ -112,7 +135,7 @@ class Indicator(_Strict):
     theme: str
     type: Literal["leading", "lagging"]
     measure: Measure
-    source: Source = Field(default_factory=lambda: Source(dataset=POLICE_UK))
+    source: Source = Field(default_factory=lambda: Source.model_validate({}))
     period: Period = "rolling-12-months"
     polarity: Polarity = "lower-is-better"
     target: Target | None = None
@@ -124,11 +147,23 @@ class Indicator(_Strict):
     activity_driven: bool = Field(
         False, description="Counts reflect police activity as much as offending (drugs, weapons)."
     )
+    benchmark: Benchmark | None = Field(
+        None, description="A published reference level to compare with (not a target)."
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Indicator:
         k = self.measure.kind
-        if k in ("proportion", "outcome_rate") and not self.source.outcome_groups:
+        partner = self.source.dataset != POLICE_UK
+        if partner and k in ("harm", "outcome_rate"):
+            raise ValueError(f"a {k} is for police.uk crimes, not partner data")
+        if partner and k == "proportion":
+            if not (self.source.numerator_where or self.source.denominator_measure):
+                raise ValueError(
+                    "a partner proportion needs source.numerator_where or "
+                    "source.denominator_measure"
+                )
+        elif k in ("proportion", "outcome_rate") and not self.source.outcome_groups:
             raise ValueError(f"a {k} needs source.outcome_groups for its numerator")
         if k == "harm" and self.source.field != "crimes":
             raise ValueError("a harm-weighted count weights crimes: source.field must be 'crimes'")

@@ -118,7 +118,17 @@ def publish_edition(
     if corrects is not None and not note.strip():
         raise SaferPlacesError("a correction needs a note saying what it corrects and why")
     cube = cube or MartCube.load(ws)
-    evals = evaluations if evaluations is not None else evaluate(ws, indicators, levels, cube)
+    if evaluations is None:
+        # An edition is public: restricted partner data is withheld, other partner data is
+        # protected by suppression (see indicators.evaluate.evaluate).
+        evaluations = evaluate(ws, indicators, levels, cube, audience="public")
+    withheld = {e.indicator: e.reason for e in evaluations if e.status == "withheld"}
+    evals = [e for e in evaluations if e.status != "withheld"]
+    indicators = IndicatorSet(
+        version=indicators.version,
+        objectives=indicators.objectives,
+        indicators=[i for i in indicators.indicators if i.id not in withheld],
+    )
     number = (existing[-1].number + 1) if existing else 1
     cutoff = cube.months[-1]
     meta: dict[str, Any] = {
@@ -134,6 +144,7 @@ def publish_edition(
         "lsoa_vintage": cube.lsoa_vintage,
         "missing_months": [m for m, x in zip(cube.months, cube.missing, strict=True) if x],
         "indicator_set": indicators.model_dump(mode="json"),
+        "withheld": [{"indicator": k, "reason": v} for k, v in sorted(withheld.items())],
         "lake_provenance": _provenance(cube),
         "evaluations": [e.to_dict() for e in evals],
     }

@@ -33,7 +33,8 @@ from ..stats.rates import count_interval_array, rate_array, wilson_interval_arra
 from ..stats.spc import MIN_POINTS
 from ..workspace import Workspace
 from .cube import Level, MartCube, build_level, denominator_for
-from .definitions import POLICE_UK, Indicator, IndicatorSet
+from .definitions import Indicator, IndicatorSet
+from .partner import dataset_name, is_partner, partner_series
 
 METHOD_VERSION = "1"
 ALPHA = 0.05
@@ -68,7 +69,7 @@ class Evaluation:
     period: str
     period_start: str
     period_end: str
-    status: Literal["ok", "not computable"]
+    status: Literal["ok", "not computable", "withheld"]
     value: float | None = None
     lower: float | None = None
     upper: float | None = None
@@ -80,6 +81,7 @@ class Evaluation:
     spc: dict[str, Any] = field(default_factory=dict)
     target: dict[str, Any] | None = None
     peer: dict[str, Any] | None = None
+    benchmark: dict[str, Any] | None = None
     score: Score = "not computable"
     reason: str = ""
     caveats: list[str] = field(default_factory=list)
@@ -178,36 +180,48 @@ class Series:
     population_label: str | None
     unit: str
     counts_label: str
+    months: list[str]
+    missing: NDArray[np.bool_]  # per month: no data supplied (never zero)
+    source_label: str = "police.uk"
 
 
 def build_series(ws: Workspace, cube: MartCube, level: Level, ind: Indicator) -> Series:
     src = ind.source
-    if src.dataset != POLICE_UK:
-        from ..errors import SaferPlacesError
-
-        raise SaferPlacesError(
-            f"indicator '{ind.id}': dataset '{src.dataset}' is not available in this workspace"
+    if is_partner(ind):
+        num, den, pop, pop_label, months, missing = partner_series(ws, cube, level, ind)
+        name = dataset_name(ind)
+        kind = ind.measure.kind
+        what = "records" if src.measure == "rows" else src.measure.replace("_", " ")
+        if kind == "proportion":
+            unit = "%"
+        elif kind == "rate":
+            unit = f"per {ind.measure.per:,.0f} {ind.measure.denominator}"
+        else:
+            unit = what
+        return Series(
+            num, den, pop, pop_label, unit, what, months, missing, f"partner data '{name}'"
         )
+    months, missing = cube.months, cube.missing
     mask = cube.category_mask(src.categories)
     kind = ind.measure.kind
     what = "crimes" if src.field == "crimes" else "ASB incidents"
     if kind in ("proportion", "outcome_rate"):
-        num = sum(level.series(cube, f"outcome_{g}", mask) for g in src.outcome_groups)
+        num = np.sum([level.series(cube, f"outcome_{g}", mask) for g in src.outcome_groups], axis=0)
         den = level.series(cube, "crimes", mask)
-        return Series(num, den, None, None, "%", "crimes")  # type: ignore[arg-type]
+        return Series(num, den, None, None, "%", "crimes", months, missing)
     if kind == "harm":
         w = cchi_weights().weights
         weights = np.array([float(w.get(c, 0.0)) for c in cube.categories]) * mask
         num = np.einsum("act,c->at", level.field(cube, "crimes"), weights)
-        return Series(num, None, None, None, "harm days", "crimes (harm-weighted)")
+        return Series(num, None, None, None, "harm days", "crimes (harm-weighted)", months, missing)
     num = level.series(cube, src.field, mask)
     if kind == "rate":
         assert ind.measure.denominator
         pop, label = denominator_for(ws, cube, level, ind.measure.denominator)
         per = ind.measure.per
         unit = f"per {per:,.0f} {ind.measure.denominator}"
-        return Series(num, None, pop, label, unit, what)
-    return Series(num, None, None, None, what, what)
+        return Series(num, None, pop, label, unit, what, months, missing)
+    return Series(num, None, None, None, what, what, months, missing)
 
 
 def _window_sum(a: NDArray[np.float64], w: Window) -> NDArray[np.float64]:
@@ -223,10 +237,10 @@ def evaluate_indicator(
     ws: Workspace, cube: MartCube, level: Level, ind: Indicator
 ) -> list[Evaluation]:
     """Evaluate one indicator for every area of ``level``."""
-    months = cube.months
     try:
-        cur, prev, last, period_label = windows(ind, months)
         series = build_series(ws, cube, level, ind)
+        months, missing = series.months, series.missing
+        cur, prev, last, period_label = windows(ind, months)
     except (ValueError, Exception) as exc:
         from ..errors import SaferPlacesError
 
@@ -253,7 +267,7 @@ def evaluate_indicator(
     after_n = _window_sum(num, cur)
     after_d = _window_sum(den, cur) if den is not None else None
     open_share = None
-    if kind in ("proportion", "outcome_rate") and after_d is not None:
+    if not is_partner(ind) and kind in ("proportion", "outcome_rate") and after_d is not None:
         mask = cube.category_mask(ind.source.categories)
         open_n = level.series(cube, "outcome_open", mask)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -308,7 +322,7 @@ def evaluate_indicator(
 
     # Control chart over the monthly values up to the latest month used
     t_end = cur.end
-    spc_months = [i for i in range(t_end + 1) if not cube.missing[i]]
+    spc_months = [i for i in range(t_end + 1) if not missing[i]]
     with np.errstate(invalid="ignore", divide="ignore"):
         if kind == "rate":
             monthly = num * (ind.measure.per / series.population[:, None])  # type: ignore[index]
@@ -331,8 +345,8 @@ def evaluate_indicator(
         [None if x != x else x for x in row]
         for row in rounded.tolist()  # NaN → None
     ]
-    gap_in_period = [months[i] for i in range(cur.start, cur.end + 1) if cube.missing[i]]
-    caveats = _caveats(ind, cube, level, gap_in_period, months[: t_end + 1])  # same for all areas
+    gap_in_period = [months[i] for i in range(cur.start, cur.end + 1) if missing[i]]
+    caveats = _caveats(ind, series, level, months[: t_end + 1])  # same for all areas
     out: list[Evaluation] = []
     for a in range(n_areas):
         ev = Evaluation(
@@ -354,7 +368,7 @@ def evaluate_indicator(
             ev.status, ev.score = "not computable", "not computable"
             ev.reason = (
                 f"Not computable: {', '.join(month_name(m) for m in gap_in_period)} "
-                "missing from the police.uk data for this period."
+                f"missing from the {series.source_label} data for this period."
             )
             out.append(ev)
             continue
@@ -402,6 +416,7 @@ def evaluate_indicator(
                 "text": "No control chart: too few complete months.",
             }
         ev.target = _target(ind, ev)
+        ev.benchmark = _benchmark(ind, ev)
         ev.score, ev.reason = _score(ind, ev)
         out.append(ev)
     _peers(ws, ind, level, out, after_n, series, after_d)
@@ -639,6 +654,20 @@ def _target(ind: Indicator, ev: Evaluation) -> dict[str, Any] | None:
     return {"kind": t.kind, "value": t.value, "status": status, "text": text}
 
 
+def _benchmark(ind: Indicator, ev: Evaluation) -> dict[str, Any] | None:
+    b = ind.benchmark
+    if b is None or ev.lower is None or ev.upper is None:
+        return None
+    where = f"the {b.label} benchmark of {_fmt(b.value, ev.unit)}"
+    if ev.lower > b.value:
+        text = f"Above {where}: the whole 95% interval is above it."
+    elif ev.upper < b.value:
+        text = f"Below {where}: the whole 95% interval is below it."
+    else:
+        text = f"Consistent with {where} (it lies within the 95% interval)."
+    return {"value": b.value, "label": b.label, "text": text}
+
+
 def _score(ind: Indicator, ev: Evaluation) -> tuple[Score, str]:
     yoy = ev.comparisons[-1] if ev.comparisons else None
     spc = ev.spc
@@ -671,16 +700,19 @@ def _score(ind: Indicator, ev: Evaluation) -> tuple[Score, str]:
     )
 
 
-def _caveats(
-    ind: Indicator, cube: MartCube, level: Level, gaps: list[str], months: list[str]
-) -> list[str]:
+def _caveats(ind: Indicator, series: Series, level: Level, months: list[str]) -> list[str]:
     out = list(ind.caveats)
-    missing = [m for m, miss in zip(cube.months, cube.missing, strict=True) if miss and m in months]
-    if missing:
+    gaps = [
+        m for m, miss in zip(series.months, series.missing, strict=True) if miss and m in months
+    ]
+    if gaps:
         out.append(
-            f"Missing from police.uk: {', '.join(month_name(m) for m in missing)} "
+            f"Missing from {series.source_label}: {', '.join(month_name(m) for m in gaps)} "
             "(left out of the control chart; never treated as zero)."
         )
+    if is_partner(ind):
+        out.append(f"Source: {series.source_label}, supplied by a partner agency.")
+        return out
     if level.name != "force":
         out.append(
             "Crimes with no location (about 1 in 10 in some forces) cannot be placed in "
@@ -690,8 +722,8 @@ def _caveats(
         "Locations are anonymised to nearby snap points, so crimes near a boundary can "
         "fall in the neighbouring area."
     )
-    if cube.lsoa_vintage not in ("2011", "2021", "2011/2021"):
-        out.append(f"LSOA codes are of {cube.lsoa_vintage} vintage; areas may not match exactly.")
+    if level.lsoa_vintage not in ("2011", "2021", "2011/2021", "n/a (points)"):
+        out.append(f"LSOA codes are of {level.lsoa_vintage} vintage; areas may not match exactly.")
     if ind.activity_driven:
         out.append("Counts reflect police activity as much as offending.")
     if ind.lag_months:
@@ -738,19 +770,93 @@ def _peers(
             }
 
 
+_SUPPRESSED = (
+    "Not shown: fewer than {n} records, or hidden so that a small number cannot be worked out "
+    "from other published totals (disclosure control)."
+)
+
+
+def protect_evaluations(ind: Indicator, evals: list[Evaluation], threshold: int) -> None:
+    """Apply disclosure control to evaluations an audience sees below its clearance.
+
+    The period and comparison-period counts of every area form one table, protected with
+    primary and secondary suppression (:func:`saferplaces.publish.disclosure.protect`); an area
+    with any hidden cell shows no figures at all. Monthly series and control-chart limits are
+    never published for such data (months could be differenced against the period total)."""
+    from ..publish.disclosure import Dimension, protect
+
+    cells: dict[tuple[str, str], float] = {}
+    for e in evals:
+        if e.numerator is not None:
+            cells[(e.area_code, "period")] = e.numerator
+            comp = e.comparisons[-1] if e.comparisons else None
+            if comp is not None and comp.before_numerator is not None:
+                cells[(e.area_code, "before")] = comp.before_numerator
+    if cells:
+        dims = [
+            Dimension("area", tuple(sorted({k[0] for k in cells}))),
+            Dimension("period", ("period", "before")),
+        ]
+        table = protect(cells, dims, threshold=threshold)
+        hidden = {k[0] for k in table.suppressed if k[0] is not None}
+    else:
+        hidden = set()
+    for e in evals:
+        e.series, e.months = [], []
+        # Keep the chart's verdict, drop its monthly limits, and re-word the reason without them.
+        e.spc = {
+            k: e.spc[k]
+            for k in ("chart", "points", "status", "rules", "sustained", "side")
+            if k in e.spc
+        }
+        e.spc["text"] = (
+            f"{str(e.spc.get('status', 'no chart')).capitalize()} (monthly figures are not "
+            "published for this data)."
+        )
+        if e.status == "ok":
+            e.score, e.reason = _score(ind, e)
+        if e.area_code in hidden:
+            e.value = e.lower = e.upper = e.numerator = e.denominator = None
+            e.comparisons = []
+            e.target = e.benchmark = e.peer = None
+            e.status, e.score = "not computable", "not computable"
+            e.reason = _SUPPRESSED.format(n=threshold)
+
+
 def evaluate(
     ws: Workspace,
     indicators: IndicatorSet,
     levels: list[str] | None = None,
     cube: MartCube | None = None,
+    *,
+    audience: str = "analyst",
 ) -> list[Evaluation]:
     """Evaluate every indicator for every area of the given levels (default: the force and the
-    partnership's districts)."""
+    partnership's districts), as ``audience`` ("public", "parish_council", "partner",
+    "analyst") may see them: partner data restricted from the audience is withheld, and partner
+    data below its clearance is protected by suppression."""
+    from .partner import access, withheld_reason
+
     cube = cube or MartCube.load(ws)
     levels = levels or ["force", "lad"]
     out: list[Evaluation] = []
     for level_name in levels:
         level = build_level(ws, cube, level_name)
         for ind in indicators.indicators:
-            out.extend(evaluate_indicator(ws, cube, level, ind))
+            if is_partner(ind):
+                reason = withheld_reason(ws, ind, audience)
+                if reason is not None:
+                    out.extend(
+                        Evaluation(ind.id, c, n, level.label, "", "", "", "withheld",
+                                   score="not computable", reason=reason)
+                        for c, n in zip(level.codes, level.names, strict=True)
+                    )  # fmt: skip
+                    continue
+                evals = evaluate_indicator(ws, cube, level, ind)
+                acc = access(ws, ind, audience)
+                if acc.mode == "controlled":
+                    protect_evaluations(ind, evals, acc.threshold)
+                out.extend(evals)
+            else:
+                out.extend(evaluate_indicator(ws, cube, level, ind))
     return out
