@@ -1,4 +1,4 @@
-"""Indicators from partner data: counts by area, disclosure by audience, withheld restricted data."""
+"""Indicators from partner data: counts by area, disclosure by audience, withheld data."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import shapely
+from tests.indicators.conftest import BATH, BRISTOL, lsoas, make_workspace, months
 
 from saferplaces.demo import demo_data
 from saferplaces.geo import load_areas, to_wgs84
@@ -19,7 +20,6 @@ from saferplaces.indicators.definitions import IndicatorSet, parse_indicator_set
 from saferplaces.indicators.editions import publish_edition
 from saferplaces.indicators.evaluate import evaluate
 from saferplaces.partners.importer import import_file
-from tests.indicators.conftest import BATH, BRISTOL, lsoas, make_workspace, months
 
 MONTHS = months("2019-01", 36)
 TODAY = dt.date(2022, 1, 15)
