@@ -24,7 +24,7 @@ demo-build: $(VENV)/.stamp-run
 	$(BIN)/saferplaces demo build --workspace $(DEMO_DIR)
 
 demo: demo-build
-	$(BIN)/saferplaces serve --workspace $(DEMO_DIR) --port $(PORT)
+	$(BIN)/saferplaces serve --workspace $(DEMO_DIR) --port $(PORT) --demo
 
 test: $(VENV)/.stamp-dev
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)

@@ -1,0 +1,35 @@
+"""What every page needs: the partnership's name, the navigation for this user, contact email."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+
+from .accounts.roles import Capability, can, role_of
+from .datasource import partnership_name
+
+
+def site(request: HttpRequest) -> dict[str, Any]:
+    user = request.user
+    here = request.path
+    nav: list[dict[str, Any]] = [
+        {"text": "Home", "href": reverse("public:home")},
+        {"text": "Data and caveats", "href": reverse("public:data")},
+    ]
+    if can(user, Capability.VIEW_DASHBOARD):
+        nav.append({"text": "Dashboard", "href": reverse("dashboard:index")})
+    if can(user, Capability.MANAGE_USERS):
+        nav.append({"text": "Administration", "href": reverse("admin:index")})
+    for item in nav:
+        item["current"] = here == item["href"] or (
+            item["href"] != "/" and here.startswith(item["href"])
+        )
+    return {
+        "partnership_name": partnership_name(),
+        "navigation": nav,
+        "user_role": role_of(user),
+        "contact_email": settings.SAFERPLACES_CONTACT_EMAIL,
+    }

@@ -1,0 +1,1 @@
+"""The signed-in partnership dashboard (partners, analysts, OPCC, administrators)."""

@@ -1,0 +1,281 @@
+"""The one seam between the web app and the lake: views never open DuckDB or read lake files.
+
+What a request may receive is decided here, not in templates: :func:`public_data` returns an
+object that only has public methods; :func:`partner_data` returns one that also has partner
+methods and refuses (403) a user whose role does not allow them. Both return plain dataclasses
+that templates only format.
+
+Counting rules are the lake's (see :mod:`saferplaces.lake.mart`): crimes are distinct police.uk
+Crime IDs; anti-social behaviour (ASB) is counted in incidents (rows), which are not crimes.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from functools import cache
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+
+from ..lake.catalog import connect, list_partitions
+from ..lake.mart import MART
+from ..lake.quality import DatasetCoverage, coverage
+from ..taxonomy import Category, categories, forces
+from ..workspace import Workspace
+from .accounts.roles import Capability, can
+
+ASB_LABEL = "Anti-social behaviour incidents"
+DATASET_LABELS = {
+    "outcomes": "Outcomes of crimes",
+    "stop_and_search": "Stop and search",
+}
+
+
+@cache
+def _workspace(root: str) -> Workspace:
+    # The configuration is read once per process; restart the server after editing it.
+    return Workspace.open(root)
+
+
+def workspace() -> Workspace:
+    return _workspace(settings.SAFERPLACES_WORKSPACE)
+
+
+def partnership_name() -> str:
+    return workspace().config.partnership.name
+
+
+def force_name(slug: str) -> str:
+    return forces().get(slug, slug)
+
+
+def month_name(month: str) -> str:
+    """``2018-01`` → ``January 2018``."""
+    year, mon = month.split("-")
+    return f"{calendar.month_name[int(mon)]} {year}"
+
+
+def _month_index(month: str) -> int:
+    return int(month[:4]) * 12 + int(month[5:7]) - 1
+
+
+def _month_at(index: int) -> str:
+    return f"{index // 12}-{index % 12 + 1:02d}"
+
+
+@dataclass(frozen=True)
+class DatasetSpan:
+    """Months and rows of one police.uk dataset for one force."""
+
+    label: str
+    first_month: str
+    last_month: str
+    months_present: int
+    missing_months: list[str]
+    rows: int
+
+    @property
+    def period(self) -> str:
+        return f"{month_name(self.first_month)} to {month_name(self.last_month)}"
+
+
+@dataclass(frozen=True)
+class ForceCoverage:
+    """What street-level data there is for one force, for the public 'what data is here' text."""
+
+    force: str
+    force_name: str
+    in_partnership: bool
+    street: DatasetSpan | None
+    crimes: int = 0
+    asb_incidents: int = 0
+    duplicate_id_share: float = 0.0
+    no_location_share: float = 0.0
+    lsoa_vintages: dict[str, int] = field(default_factory=dict)
+    other: list[DatasetSpan] = field(default_factory=list)
+
+    @property
+    def missing_month_names(self) -> list[str]:
+        return [month_name(m) for m in self.street.missing_months] if self.street else []
+
+
+@dataclass(frozen=True)
+class CategoryRow:
+    label: str
+    counts: list[int | None]  # None: no data for that month (the month is missing)
+
+    @property
+    def total(self) -> int:
+        return sum(c for c in self.counts if c is not None)
+
+
+@dataclass(frozen=True)
+class MonthlyTable:
+    """Crimes by category and month for one force (up to the last 12 months in the lake)."""
+
+    force: str
+    force_name: str
+    months: list[str]
+    missing: frozenset[str]
+    crime_rows: list[CategoryRow]
+    total_row: CategoryRow
+    asb_row: CategoryRow
+    #: Categories police.uk marks as proactive (they reflect police activity as much as crime).
+    proactive_categories: list[str] = field(default_factory=list)
+
+    @property
+    def month_headers(self) -> list[tuple[str, str, bool]]:
+        """(month, short label, missing) per column."""
+        return [
+            (m, f"{calendar.month_abbr[int(m[5:])]} {m[:4]}", m in self.missing)
+            for m in self.months
+        ]
+
+    @property
+    def period(self) -> str:
+        return f"{month_name(self.months[0])} to {month_name(self.months[-1])}"
+
+
+def _span(label: str, cov: DatasetCoverage) -> DatasetSpan:
+    return DatasetSpan(
+        label, cov.first_month, cov.last_month, cov.months_present, cov.missing_months, cov.rows
+    )
+
+
+class PublicData:
+    """What anyone may see."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.workspace = ws
+
+    @property
+    def partnership_name(self) -> str:
+        return self.workspace.config.partnership.name
+
+    @property
+    def partnership_forces(self) -> list[str]:
+        return list(self.workspace.config.partnership.forces)
+
+    def coverage(self) -> list[ForceCoverage]:
+        """Per force: the partnership's forces first (even with no data yet), then any other
+        force whose data is in the lake. Read from partition provenance: no data scan."""
+        by_force: dict[str, dict[str, DatasetCoverage]] = {}
+        for cov in coverage(self.workspace.lake_dir):
+            by_force.setdefault(cov.force, {})[cov.dataset] = cov
+        order = self.partnership_forces + sorted(set(by_force) - set(self.partnership_forces))
+        out: list[ForceCoverage] = []
+        for slug in order:
+            datasets = by_force.get(slug, {})
+            street = datasets.get("street")
+            other = [
+                _span(label, datasets[name])
+                for name, label in DATASET_LABELS.items()
+                if name in datasets
+            ]
+            if street is None:
+                out.append(
+                    ForceCoverage(
+                        slug, force_name(slug), slug in self.partnership_forces, None, other=other
+                    )
+                )
+                continue
+            out.append(
+                ForceCoverage(
+                    force=slug,
+                    force_name=force_name(slug),
+                    in_partnership=slug in self.partnership_forces,
+                    street=_span("Street-level crime and anti-social behaviour", street),
+                    crimes=street.crimes or 0,
+                    asb_incidents=street.asb_rows or 0,
+                    duplicate_id_share=street.duplicate_id_share or 0.0,
+                    no_location_share=street.no_location_share or 0.0,
+                    lsoa_vintages=dict(street.lsoa_vintages),
+                    other=other,
+                )
+            )
+        return out
+
+
+class PartnerData(PublicData):
+    """What signed-in partners may see, on top of the public data."""
+
+    def dashboard_forces(self) -> list[str]:
+        """The partnership's forces; if none are configured, every force with street data."""
+        if self.partnership_forces:
+            return self.partnership_forces
+        return sorted({p.keys["force"] for p in list_partitions(self.workspace.lake_dir, MART)})
+
+    def monthly_crimes(self, force: str, months: int = 12) -> MonthlyTable | None:
+        """Crimes by category for the last ``months`` months of data for ``force`` (None when
+        the force has no data). A month inside the window that police.uk did not publish is
+        kept as a column with no figures, so a gap is never shown as zero."""
+        present = sorted(
+            p.keys["month"]
+            for p in list_partitions(self.workspace.lake_dir, MART)
+            if p.keys.get("force") == force
+        )
+        if not present:
+            return None
+        last = _month_index(present[-1])
+        first = max(last - months + 1, _month_index(present[0]))
+        window = [_month_at(i) for i in range(first, last + 1)]
+        missing = frozenset(window) - set(present)
+        con = connect(self.workspace.lake_dir)
+        try:
+            rows = con.execute(
+                f"SELECT month, category, sum(crimes)::BIGINT, sum(asb_incidents)::BIGINT "
+                f"FROM {MART} WHERE force = ? AND month BETWEEN ? AND ? GROUP BY ALL",
+                [force, window[0], window[-1]],
+            ).fetchall()
+        finally:
+            con.close()
+        # The mart stores category slugs; label them as police.uk does. A slug shared by a
+        # current and a historic label (violent-crime) takes the current one, listed first.
+        by_slug: dict[str, Category] = {}
+        for cat in categories().values():
+            by_slug.setdefault(cat.slug, cat)
+        crimes: dict[str, dict[str, int]] = {}
+        asb: dict[str, int] = {}
+        for month, slug, n_crimes, n_asb in rows:
+            known_cat = by_slug.get(slug)
+            if known_cat is not None and known_cat.kind == "asb":
+                asb[month] = asb.get(month, 0) + int(n_asb)
+            else:
+                label = known_cat.label if known_cat is not None else slug
+                per_month = crimes.setdefault(label, {})
+                per_month[month] = per_month.get(month, 0) + int(n_crimes)
+
+        def counts(values: dict[str, int]) -> list[int | None]:
+            return [None if m in missing else values.get(m, 0) for m in window]
+
+        # Categories in the taxonomy's order (the order police.uk lists them), unknown ones last.
+        known = [c.label for c in by_slug.values()]
+        labels = sorted(crimes, key=lambda c: (known.index(c) if c in known else len(known), c))
+        crime_rows = [CategoryRow(label, counts(crimes[label])) for label in labels]
+        totals = {m: sum(crimes[c].get(m, 0) for c in crimes) for m in window}
+        proactive = sorted(
+            cat.label
+            for cat in by_slug.values()
+            if cat.label in crimes and cat.note.startswith("Proactive")
+        )
+        return MonthlyTable(
+            force=force,
+            force_name=force_name(force),
+            months=window,
+            missing=missing,
+            crime_rows=crime_rows,
+            total_row=CategoryRow("All crimes", counts(totals)),
+            asb_row=CategoryRow(ASB_LABEL, counts(asb)),
+            proactive_categories=proactive,
+        )
+
+
+def public_data() -> PublicData:
+    return PublicData(workspace())
+
+
+def partner_data(user: object) -> PartnerData:
+    if not can(user, Capability.VIEW_DASHBOARD):
+        raise PermissionDenied("partner data needs a partner role")
+    return PartnerData(workspace())

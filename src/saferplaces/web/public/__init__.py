@@ -1,0 +1,1 @@
+"""Public pages: home (what data is here), data and caveats, accessibility statement."""

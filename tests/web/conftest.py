@@ -1,0 +1,67 @@
+"""Django for tests/web only (no global pytest settings): this conftest points
+DJANGO_SETTINGS_MODULE at tests/web/settings.py and a throw-away workspace when tests/web is
+collected, then sets Django up. Nothing here affects the other test folders, which never touch
+Django.
+
+The workspace (tests/web/sample.py) holds the committed police.uk sample
+(tests/data/policeuk/avon-sample), ingested once per session (per xdist worker) by the
+``sample_lake`` fixture.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from saferplaces.workspace import Workspace
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The xdist controller runs no test: it must not set Django up, nor leave these variables
+    # for its workers to inherit (pytest-django would load the settings in each worker, with
+    # the controller's workspace, before this file runs there).
+    if not hasattr(config, "workerinput") and config.getoption("dist", "no") != "no":
+        return
+    from tests.web.sample import WORKSPACE
+
+    os.environ["SAFERPLACES_WORKSPACE"] = str(WORKSPACE.root)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "tests.web.settings"
+    import django
+    from django.conf import settings
+
+    django.setup()
+    assert str(WORKSPACE.root) == settings.SAFERPLACES_WORKSPACE, (
+        "Django was set up before tests/web/conftest.py ran (is DJANGO_SETTINGS_MODULE or "
+        "SAFERPLACES_WORKSPACE set in the environment?)"
+    )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _block_database(django_db_blocker: object) -> Iterator[None]:
+    """Refuse database access to tests without the django_db mark, as pytest-django does when
+    it sets Django up itself (here Django is set up after its start-up hook has run)."""
+    with django_db_blocker.block():  # type: ignore[attr-defined]
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def sample_lake() -> Path:
+    """The test workspace's lake, with the committed sample ingested."""
+    from tests.web.sample import SAMPLE, WORKSPACE
+
+    from saferplaces.lake.ingest import ingest
+
+    if not any(WORKSPACE.lake_dir.glob("street/*")):
+        report = ingest(WORKSPACE.lake_dir, [SAMPLE])
+        assert report.ok, report.to_dict()
+    return WORKSPACE.lake_dir
+
+
+@pytest.fixture
+def workspace() -> Workspace:
+    from tests.web.sample import WORKSPACE
+
+    return WORKSPACE

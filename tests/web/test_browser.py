@@ -1,0 +1,281 @@
+"""Browser tests: Debian's Chromium driven by Playwright against ``saferplaces serve --demo``
+run as a subprocess on a free port, on a workspace built from the committed police.uk sample.
+
+They skip when /usr/bin/chromium or Playwright is missing, except under
+SAFERPLACES_REQUIRE_SERVICES=1 (CI), where they fail. Playwright's own browser download is
+never used (``playwright install`` is never run). The home page and dashboard screenshots in
+docs/screenshots/ are taken here.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.support import REPO, REQUIRE_SERVICES
+from tests.web.sample import SAMPLE
+
+from saferplaces.lake.ingest import ingest
+from saferplaces.workspace import Workspace
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = REPO / "docs" / "screenshots"
+NAME = "Avon and Somerset demo (test sample)"
+
+
+def _missing() -> str | None:
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} not found (apt-get install chromium)"
+    try:
+        import axe_playwright_python  # noqa: F401
+        import playwright  # noqa: F401
+    except ImportError as exc:
+        return f"{exc.name} not installed (pip install -e '.[dev]')"
+    return None
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _browser_available() -> None:
+    problem = _missing()
+    if problem:
+        if REQUIRE_SERVICES:
+            pytest.fail(f"SAFERPLACES_REQUIRE_SERVICES=1 but {problem}")
+        pytest.skip(problem)
+
+
+@dataclass
+class Server:
+    url: str
+    workspace: Workspace
+    email: str  # the demo analyst printed by serve --demo
+    password: str
+    partner_email: str
+    partner_password: str
+    output: Path
+
+
+PARTNER = "pat@police.example.org"
+MAKE_PARTNER = f"""
+import sys
+from saferplaces.web import setup
+setup(sys.argv[1])
+from saferplaces.web.accounts import services
+org = services.get_or_create_organisation("Avon and Somerset Constabulary", "police")
+user, password = services.create_user({PARTNER!r}, "partner", organisation=org)
+print(password)
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    root = tmp_path_factory.mktemp("browser")
+    ws = Workspace.create(root / "ws", NAME, forces=["avon-and-somerset"])
+    port = _free_port()
+    output = root / "serve.log"
+    # A clean environment: this process has DJANGO_SETTINGS_MODULE set to the test settings.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SAFERPLACES_"))}
+    env.pop("DATABASE_URL", None)
+    with output.open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", "from saferplaces.cli import main; main()", "serve",
+             "--workspace", str(ws.root), "--port", str(port), "--demo"],
+            stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        # Load the lake while the server starts: pages read it per request.
+        assert ingest(ws.lake_dir, [SAMPLE]).ok
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"saferplaces serve did not start:\n{output.read_text()}")
+            time.sleep(0.2)
+        text = output.read_text()
+        email = re.search(r"email:\s+(\S+)", text)
+        password = re.search(r"password:\s+(\S+)", text)
+        assert email and password, text
+        # A partner account, made while the server runs (serve has migrated the new database)
+        # through the library rather than the CLI, whose start-up is slower; the CLI itself is
+        # tested in test_cli.py.
+        partner = subprocess.run(
+            [sys.executable, "-c", MAKE_PARTNER, str(ws.root)],
+            env=env, cwd=REPO, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        partner_password = partner.stdout.strip()
+        yield Server(url, ws, email.group(1), password.group(1), PARTNER, partner_password, output)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1100, "height": 800}, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def sign_in(page: Any, server: Server, email: str, password: str) -> None:
+    page.goto(f"{server.url}/sign-in/")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def serious_violations(page: Any) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}"
+        for v in results.response["violations"]
+        if v["impact"] in {"serious", "critical"}
+    ]
+
+
+def test_browser_demo_server_prints_credentials_once(server: Server) -> None:
+    assert server.email == "analyst@demo.saferplaces.invalid"
+    assert len(server.password) >= 20
+    log = server.output.read_text()
+    assert "the password is shown only now" in log
+    assert f"Serving {NAME} at {server.url}/" in log
+
+
+def test_browser_resident_sees_what_data_is_here(page: Any, server: Server) -> None:
+    response = page.goto(server.url + "/")
+    assert response.status == 200
+    assert page.get_by_role("heading", level=1).inner_text() == NAME
+    coverage = page.locator(
+        "section", has=page.get_by_role("heading", name="Avon and Somerset Constabulary")
+    )
+    text = coverage.inner_text()
+    assert "January 2018 to March 2018" in text
+    assert "counting each police.uk crime reference (Crime ID) once" in text
+    assert "of records have no location" in text
+    assert "Sign in" in page.get_by_role("navigation", name="Menu").inner_text()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "home.png"), full_page=True)
+
+
+def test_browser_partner_signs_in_and_sees_the_dashboard(page: Any, server: Server) -> None:
+    sign_in(page, server, server.partner_email, server.partner_password)
+    page.wait_for_url(f"{server.url}/dashboard/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Partnership dashboard"
+    table = page.get_by_role("table", name=re.compile("Crimes by category"))
+    headers = table.locator("thead th").all_inner_texts()
+    assert headers == ["Category", "Jan 2018", "Feb 2018", "Mar 2018", "Total"]
+    burglary = table.get_by_role("row", name=re.compile("^Burglary"))
+    cells = burglary.locator("td").all_inner_texts()
+    assert len(cells) == 4 and all(c.replace(",", "").isdigit() for c in cells)
+    assert int(cells[-1]) == sum(int(c) for c in cells[:-1])
+    assert f"Signed in as {server.partner_email} (Partner member)" in page.inner_text("main")
+    page.screenshot(path=str(SCREENSHOTS / "dashboard.png"), full_page=True)
+
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{server.url}/")
+    page.goto(f"{server.url}/dashboard/")
+    assert page.url.startswith(f"{server.url}/sign-in/")
+
+
+def test_browser_wrong_password_shows_an_error_summary(page: Any, server: Server) -> None:
+    page.goto(f"{server.url}/sign-in/")
+    # GOV.UK Frontend's password input enhancement ran (its button is hidden without JS).
+    show = page.get_by_role("button", name="Show password")
+    show.click()
+    assert page.get_attribute("#id_password", "type") == "text"
+    sign_in(page, server, server.email, "not the password")
+    summary = page.locator(".govuk-error-summary")
+    assert "Enter a correct email address and password" in summary.inner_text()
+    # GOV.UK Frontend's JavaScript moves focus to the error summary.
+    assert page.evaluate("document.activeElement.classList.contains('govuk-error-summary')")
+
+
+def test_browser_everything_works_without_javascript(browser: Any, server: Server) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        sign_in(page, server, server.email, server.password)
+        page.wait_for_url(f"{server.url}/dashboard/")
+        assert page.get_by_role("table").count() == 1
+        assert "govuk-frontend-supported" not in (page.get_attribute("body", "class") or "")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("path", ["/", "/data/", "/accessibility/", "/sign-in/"])
+def test_browser_axe_public_pages(page: Any, server: Server, path: str) -> None:
+    page.goto(server.url + path)
+    assert serious_violations(page) == []
+
+
+def test_browser_axe_dashboard(page: Any, server: Server) -> None:
+    sign_in(page, server, server.email, server.password)
+    page.wait_for_url(f"{server.url}/dashboard/")
+    assert serious_violations(page) == []
+
+
+def test_browser_csp_blocks_inline_script_and_the_page_still_works(
+    page: Any, server: Server
+) -> None:
+    messages: list[str] = []
+    page.on("console", lambda m: messages.append(m.text))
+    response = page.goto(server.url + "/")
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "style-src 'self'" in csp
+    # The page's own scripts ran under the policy: GOV.UK Frontend and htmx are loaded.
+    page.wait_for_function("document.body.classList.contains('govuk-frontend-supported')")
+    assert page.evaluate("typeof window.htmx") == "object"
+    assert not [m for m in messages if "Content Security Policy" in m], messages
+    # An injected inline script is refused by the browser.
+    page.evaluate(
+        "() => { const s = document.createElement('script');"
+        " s.textContent = 'window.__injected = true'; document.head.appendChild(s); }"
+    )
+    assert page.evaluate("window.__injected === undefined")
+    assert [m for m in messages if "Content Security Policy" in m]

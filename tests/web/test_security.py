@@ -1,0 +1,247 @@
+"""Security: CSRF, cookie flags, headers (X-Frame-Options, CSP), no inline script or style in
+any page, and the role matrix: every URL walked as every role."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from saferplaces.web.accounts import services
+from saferplaces.web.accounts.models import User
+from saferplaces.web.accounts.roles import ROLE_CAPABILITIES, Capability, Role
+
+pytestmark = pytest.mark.django_db
+
+ANON = "anonymous"
+ROLES = [ANON, *[r.value for r in Role]]
+PARTNERS = {"partner", "analyst", "opcc", "admin"}
+
+SIGN_IN_REDIRECT = "redirect to sign-in"
+
+# The expected outcome of a GET of each URL for each role, written out by hand (not derived from
+# roles.py, so that a change to the permission map has to be made in both places on purpose).
+PUBLIC = dict.fromkeys(ROLES, 200)
+MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
+    "public:home": ("/", PUBLIC),
+    "public:data": ("/data/", PUBLIC),
+    "public:accessibility": ("/accessibility/", PUBLIC),
+    "public:healthz": ("/healthz", PUBLIC),
+    "accounts:sign_in": ("/sign-in/", PUBLIC),
+    # POST only: a GET (a link, an image on another site) must not sign anyone out.
+    "accounts:sign_out": ("/sign-out/", dict.fromkeys(ROLES, 405)),
+    "dashboard:index": (
+        "/dashboard/",
+        {r: SIGN_IN_REDIRECT if r == ANON else 200 if r in PARTNERS else 403 for r in ROLES},
+    ),
+}
+ADMIN = {r: SIGN_IN_REDIRECT if r == ANON else 200 if r == "admin" else 403 for r in ROLES}
+ADMIN_URLS = [
+    "/admin/",
+    "/admin/accounts/user/",
+    "/admin/accounts/user/add/",
+    "/admin/accounts/organisation/",
+    "/admin/accounts/auditevent/",
+    "/admin/axes/accessattempt/",
+]
+
+
+def all_url_names() -> set[str]:
+    names: set[str] = set()
+
+    def walk(patterns: list[Any], namespace: str | None) -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                if p.namespace == "admin":
+                    names.add("admin:*")
+                    continue
+                walk(p.url_patterns, p.namespace or namespace)
+            elif isinstance(p, URLPattern):
+                names.add(f"{namespace}:{p.name}")
+
+    walk(get_resolver().url_patterns, None)
+    return names
+
+
+def client_as(role: str) -> Client:
+    client = Client()
+    if role != ANON:
+        user = User.objects.create(email=f"{role}@example.org", role=role)
+        client.force_login(user)
+    return client
+
+
+def outcome(client: Client, path: str) -> Any:
+    response = client.get(path)
+    if response.status_code == 302 and response["Location"].startswith("/admin/login/"):
+        # The admin site sends to its own login page, which sends on to the service's sign-in
+        # (so that the rate limit and the audit log cover administrators too).
+        response = client.get(response["Location"])
+    if response.status_code == 302 and response["Location"] == f"/sign-in/?next={path}":
+        return SIGN_IN_REDIRECT
+    return response.status_code
+
+
+def test_every_url_is_in_the_matrix() -> None:
+    assert all_url_names() == {*MATRIX, "admin:*"}
+    for name, (path, _) in MATRIX.items():
+        assert reverse(name) == path
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_matrix(role: str) -> None:
+    client = client_as(role)
+    got = {name: outcome(client, path) for name, (path, _) in MATRIX.items()}
+    want = {name: expected[role] for name, (_, expected) in MATRIX.items()}
+    got.update({path: outcome(client, path) for path in ADMIN_URLS})
+    want.update(dict.fromkeys(ADMIN_URLS, ADMIN[role]))
+    assert got == want
+
+
+def test_matrix_agrees_with_the_permission_map() -> None:
+    for role in Role:
+        caps = ROLE_CAPABILITIES[role]
+        assert (Capability.VIEW_DASHBOARD in caps) == (role.value in PARTNERS)
+        assert (Capability.MANAGE_USERS in caps) == (role == Role.ADMIN)
+        assert Capability.VIEW_PUBLIC in caps
+
+
+def test_deactivated_user_is_treated_as_public() -> None:
+    user = User.objects.create(email="gone@example.org", role="admin", is_active=False)
+    client = Client()
+    client.force_login(user)
+    # A deactivated session is dropped by Django's ModelBackend: anonymous again.
+    assert outcome(client, "/dashboard/") == SIGN_IN_REDIRECT
+    assert not user.has_perm("saferplaces.manage_users")
+
+
+def test_audit_log_is_read_only_even_for_administrators() -> None:
+    client = client_as("admin")
+    assert client.get("/admin/accounts/auditevent/add/").status_code == 403
+
+
+def test_sign_in_post_without_csrf_token_is_refused() -> None:
+    user, password = services.create_user("p@example.org", Role.PARTNER)
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/sign-in/", {"username": user.email, "password": password})
+    assert response.status_code == 403
+    assert b"Your form could not be sent" in response.content
+    # With the token from the form, the same sign-in works.
+    page = client.get("/sign-in/")
+    token = page.context["csrf_token"]
+    ok = client.post(
+        "/sign-in/",
+        {"username": user.email, "password": password, "csrfmiddlewaretoken": str(token)},
+    )
+    assert ok.status_code == 302
+
+
+def test_sign_out_needs_csrf_token_too() -> None:
+    user = User.objects.create(email="p@example.org", role="partner")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    assert client.post("/sign-out/").status_code == 403
+    assert client.get("/dashboard/").status_code == 200  # still signed in
+
+
+def test_cookie_flags() -> None:
+    user, password = services.create_user("p@example.org", Role.PARTNER)
+    client = Client()
+    client.get("/sign-in/")
+    response = client.post("/sign-in/", {"username": user.email, "password": password})
+    session = response.cookies["sessionid"]
+    csrf = client.cookies["csrftoken"]
+    for cookie in (session, csrf):
+        assert cookie["secure"] is True
+        assert cookie["httponly"] is True
+        assert cookie["samesite"] == "Lax"
+    assert int(session["max-age"]) == 8 * 3600
+
+
+@pytest.mark.parametrize("path", ["/", "/data/", "/accessibility/", "/sign-in/", "/nowhere/"])
+def test_security_headers(client: Client, path: str) -> None:
+    response = client.get(path)
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    csp = response["Content-Security-Policy"]
+    directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
+    assert directives["script-src"] == "'self'"
+    assert directives["style-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert directives["object-src"] == "'none'"
+    assert "unsafe" not in csp
+
+
+def test_hsts_when_configured(settings: Any) -> None:
+    settings.SECURE_HSTS_SECONDS = 31536000
+    response = Client().get("/", secure=True)
+    assert response["Strict-Transport-Security"] == "max-age=31536000"
+
+
+class _InlineFinder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        names = {name for name, _ in attrs}
+        if tag == "script" and "src" not in names:
+            self.problems.append("inline <script>")
+        if tag == "style":
+            self.problems.append("<style> element")
+        if "style" in names:
+            self.problems.append(f"style attribute on <{tag}>")
+        if any(name.startswith("on") for name in names):
+            self.problems.append(f"event-handler attribute on <{tag}>")
+
+
+@pytest.mark.parametrize(
+    ("role", "path"),
+    [
+        (ANON, "/"),
+        (ANON, "/data/"),
+        (ANON, "/accessibility/"),
+        (ANON, "/sign-in/"),
+        (ANON, "/nowhere/"),
+        ("public", "/dashboard/"),
+        ("partner", "/dashboard/"),
+    ],
+)
+def test_pages_have_no_inline_script_or_style(role: str, path: str) -> None:
+    response = client_as(role).get(path)
+    finder = _InlineFinder()
+    finder.feed(response.content.decode())
+    assert finder.problems == []
+
+
+@pytest.mark.parametrize(
+    ("next_url", "lands_on"),
+    [
+        ("/accessibility/", "/accessibility/"),
+        ("https://evil.example/phish", "/dashboard/"),  # no open redirect off the site
+        ("//evil.example/", "/dashboard/"),
+    ],
+)
+def test_sign_in_only_redirects_within_the_site(next_url: str, lands_on: str) -> None:
+    user, password = services.create_user("p@example.org", Role.PARTNER)
+    response = Client().post(
+        "/sign-in/", {"username": user.email, "password": password, "next": next_url}
+    )
+    assert response.status_code == 302 and response["Location"] == lands_on
+
+
+def test_session_key_changes_at_sign_in() -> None:
+    """No session fixation: a session id known before sign-in is useless after it."""
+    user, password = services.create_user("p@example.org", Role.PARTNER)
+    client = Client()
+    client.get("/sign-in/")
+    session = client.session
+    session["probe"] = 1
+    session.save()
+    before = client.cookies["sessionid"].value
+    client.post("/sign-in/", {"username": user.email, "password": password})
+    assert client.cookies["sessionid"].value != before
