@@ -237,7 +237,7 @@ def render_html(
                 continue
             ev = [e for e in evals if e.indicator == ind.id]
             caveats = list(dict.fromkeys(c for e in ev for c in e.caveats))
-            ok = [e for e in ev if e.status == "ok"]
+            ok = [e for e in ev if e.status == "ok" and e.series]
             chart_src = None
             svg = _svg(chart_spec(ind, ok)) if chart_dir is not None and ok else None
             if svg is not None and chart_dir is not None:
