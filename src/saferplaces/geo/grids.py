@@ -38,7 +38,10 @@ def cell_origin(
     s = _check_size(size)
     xs = np.asarray(x, dtype=np.float64)
     ys = np.asarray(y, dtype=np.float64)
-    return (np.floor(xs / s) * s).astype(np.int64), (np.floor(ys / s) * s).astype(np.int64)
+    # floor_divide, not floor(x / s): the quotient of a tiny negative number underflows to -0.0
+    return (np.floor_divide(xs, s) * s).astype(np.int64), (np.floor_divide(ys, s) * s).astype(
+        np.int64
+    )
 
 
 def cell_ids(x: ArrayLike, y: ArrayLike, size: int) -> ObjArray:

@@ -127,8 +127,8 @@ def auto_cell_size(x: ArrayLike, y: ArrayLike) -> float:
 
 
 def _col_row(x: FloatArray, y: FloatArray, cell_size: float) -> tuple[IntArray, IntArray]:
-    col = np.floor(x / cell_size).astype(np.int64)
-    row = np.floor(y / cell_size).astype(np.int64)
+    col = np.floor_divide(x, cell_size).astype(np.int64)  # exact for tiny negatives too
+    row = np.floor_divide(y, cell_size).astype(np.int64)
     bad = (col < 0) | (row < 0) | (col >= ID_BASE) | (row >= ID_BASE)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
@@ -243,8 +243,8 @@ class Grid:
     def locate(self, x: ArrayLike, y: ArrayLike) -> tuple[IntArray, IntArray, NDArray[np.bool_]]:
         """Local ``(row, col)`` index of each point and a mask of points inside the grid."""
         xa, ya = _as_xy(x, y)
-        col = np.floor(xa / self.cell_size).astype(np.int64) - self.col0
-        row = np.floor(ya / self.cell_size).astype(np.int64) - self.row0
+        col = np.floor_divide(xa, self.cell_size).astype(np.int64) - self.col0
+        row = np.floor_divide(ya, self.cell_size).astype(np.int64) - self.row0
         inside = (col >= 0) & (col < self.ncols) & (row >= 0) & (row < self.nrows)
         return row, col, inside
 
