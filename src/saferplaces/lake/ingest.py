@@ -29,6 +29,7 @@ import pyarrow as pa
 
 from ..sources.policeuk_archive import ArchiveFile, Kind, discover
 from ..taxonomy import categories, lsoa_vintages, outcomes
+from .mart import mart_sql, write_mart_partition
 from .mart import rebuild_marts as _rebuild_marts
 from .partition import (
     DATA_FILE,
@@ -320,6 +321,13 @@ class _Batch:
             "ORDER BY r.file_idx, r.line"
         ).to_arrow_table()
 
+    def marts(self, table: pa.Table) -> tuple[Any, pa.Table]:
+        """Base-mart rows of every file in the batch at once: (file index per row, table)."""
+        self.con.register("tbl", table)
+        marts = self.con.sql(mart_sql("tbl", file_key="_file_idx")).to_arrow_table()
+        idx = marts.column("_file_idx").to_numpy()
+        return idx, marts.drop_columns(["_file_idx"])
+
     def partition_stats(self, table: pa.Table) -> dict[int, dict[str, Any]]:
         self.con.register("tbl", table)
         stats: dict[int, dict[str, Any]] = {}
@@ -472,6 +480,7 @@ def _load(
     rejects_path = lake_dir / REPORT_DIR / f"{ingest_id}-rejected-rows.csv"
     con = duckdb.connect()
     con.execute("SET preserve_insertion_order = true")
+    con.execute("SET enable_progress_bar = false")
     con.execute(
         f"SET temp_directory = '{(lake_dir / STAGING_DIR / ingest_id / 'duckdb').as_posix()}'"
     )
@@ -488,6 +497,7 @@ def _load(
             if raw is not None:
                 table = batch.transform()
                 stats = batch.partition_stats(table)
+                marts = batch.marts(table) if batch.kind == "street" else None
                 idx_col = table.column("_file_idx").to_numpy()
                 table = table.drop_columns(["_file_idx"])
                 rows_read_by_file: dict[int, int] = {}
@@ -533,6 +543,13 @@ def _load(
                             )
                         }
                     write_partition(lake_dir, dataset, keys, table.slice(lo, hi - lo), prov)
+                    if marts is not None:
+                        # Written after its street partition: a kill in between leaves a stale
+                        # mart, which the rebuild at the end of every ingest repairs.
+                        mlo, mhi = np.searchsorted(marts[0], [i, i + 1])
+                        write_mart_partition(
+                            lake_dir, f.force, f.month, marts[1].slice(mlo, mhi - mlo), prov
+                        )
                     res.status = "replaced" if previous else "loaded"
                     changed.append((dataset, f.force, f.month))
             report.files.extend(batch.results.values())

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -41,15 +42,25 @@ _OUTCOME_COUNTS = ",\n    ".join(
     for g in OUTCOME_GROUPS
 )
 
+
+def mart_sql(source: str, file_key: str | None = None) -> str:
+    """The mart query over ``source`` (a table, view or ``read_parquet(...)``). With
+    ``file_key``, ``source`` holds several street files told apart by that column, and the
+    result is grouped by it too (one ingest batch at once). One template serves both, so the
+    counting rule cannot drift between an ingest and a rebuild."""
+    part = f"{file_key}, " if file_key else ""
+    return _MART_SQL.format(part=part, source=source)
+
+
 _MART_SQL = f"""
 WITH s AS (
-    SELECT *, row_number() OVER (PARTITION BY crime_id ORDER BY line) AS copy_no
-    FROM read_parquet(?)
+    SELECT *, row_number() OVER (PARTITION BY {{part}}crime_id ORDER BY line) AS copy_no
+    FROM {{source}}
 ), firsts AS (
     SELECT *, (crime_id IS NOT NULL AND copy_no = 1 AND NOT is_asb) AS counts_as_crime FROM s
 )
 SELECT
-    lsoa_code,
+    {{part}}lsoa_code,
     category,
     count(*) FILTER (WHERE counts_as_crime)::INTEGER AS crimes,
     count(*) FILTER (WHERE is_asb)::INTEGER AS asb_incidents,
@@ -58,8 +69,8 @@ SELECT
     count(*) FILTER (WHERE duplicate_id)::INTEGER AS duplicate_id_rows,
     {_OUTCOME_COUNTS}
 FROM firsts
-GROUP BY lsoa_code, category
-ORDER BY lsoa_code NULLS LAST, category
+GROUP BY {{part}}lsoa_code, category
+ORDER BY {{part}}lsoa_code NULLS LAST, category
 """
 
 
@@ -68,22 +79,28 @@ def rebuild_mart_partition(lake_dir: Path, force: str, month: str) -> Path:
     keys = {"force": force, "month": month}
     source = partition_dir(lake_dir, "street", keys) / DATA_FILE
     prov = read_provenance(source)
+    path = str(source).replace("'", "''")
     with duckdb.connect() as con:
-        table = con.sql(_MART_SQL, params=[str(source)]).to_arrow_table()
-    return write_partition(
-        lake_dir,
-        MART,
-        keys,
-        table,
-        {
-            "dataset": MART,
-            "force": force,
-            "month": month,
-            "source_sha256": prov.get("source_sha256"),
-            "source_ingest_id": prov.get("ingest_id"),
-            "schema_version": SCHEMA_VERSION,
-        },
-    )
+        table = con.sql(mart_sql(f"read_parquet('{path}')")).to_arrow_table()
+    return write_mart_partition(lake_dir, force, month, table, prov)
+
+
+def mart_provenance(force: str, month: str, street_prov: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "dataset": MART,
+        "force": force,
+        "month": month,
+        "source_sha256": street_prov.get("source_sha256"),
+        "source_ingest_id": street_prov.get("ingest_id"),
+        "schema_version": SCHEMA_VERSION,
+    }
+
+
+def write_mart_partition(
+    lake_dir: Path, force: str, month: str, table: Any, street_prov: dict[str, Any]
+) -> Path:
+    keys = {"force": force, "month": month}
+    return write_partition(lake_dir, MART, keys, table, mart_provenance(force, month, street_prov))
 
 
 def rebuild_marts(lake_dir: Path, changed: Iterable[tuple[str, str, str]] | None = None) -> int:
