@@ -39,5 +39,7 @@ def build(workspace: Path) -> None:
     ed = summary.edition
     state = "published" if summary.edition_is_new else "already published"
     console.print(f"Scorecard edition {ed.number} {state}: {ed.path / 'index.html'}")
+    if summary.briefings_index is not None:
+        console.print(f"Neighbourhood briefings for the districts: {summary.briefings_index}")
     for note in summary.notes:
         console.print(f"  {note}")

@@ -17,7 +17,9 @@ from ..indicators import workspace_indicators
 from ..indicators.editions import EditionInfo, list_editions, publish_edition
 from ..lake.ingest import IngestReport, ingest
 from ..lake.quality import DatasetCoverage, coverage
+from ..partners.query import present_datasets
 from ..workspace import Workspace
+from .partner_data import add_demo_partner_data
 
 DEMO_NAME = "Avon and Somerset demo partnership"
 DEMO_FORCES = ["avon-and-somerset"]
@@ -49,11 +51,14 @@ class DemoSummary:
     edition: EditionInfo
     edition_is_new: bool
     notes: list[str] = field(default_factory=list)
+    briefings_index: Path | None = None
 
 
-def build_demo(root: str | Path) -> DemoSummary:
+def build_demo(root: str | Path, *, briefings: bool = True) -> DemoSummary:
     """Create (or bring up to date) the demo workspace in ``root``. Safe to run again:
-    unchanged inputs are skipped and an edition is published only when there is none."""
+    unchanged inputs are skipped and an edition is published only when there is none.
+    With ``briefings``, neighbourhood briefings for the nine districts are written to
+    ``published/briefings/lad/`` (again only when there are none or the data changed)."""
     root = Path(root)
     try:
         ws = Workspace.open(root)
@@ -68,6 +73,9 @@ def build_demo(root: str | Path) -> DemoSummary:
         name_field="name",
         vintage="2011",
     )
+    notes: list[str] = []
+    if not present_datasets(ws):  # the SYNTHETIC partner datasets, once
+        notes = add_demo_partner_data(ws)
     editions = list_editions(ws)
     new = not editions
     edition = (
@@ -75,4 +83,13 @@ def build_demo(root: str | Path) -> DemoSummary:
         if new
         else editions[-1]
     )
-    return DemoSummary(ws, report, coverage(ws.lake_dir), districts, edition, new)
+    summary = DemoSummary(ws, report, coverage(ws.lake_dir), districts, edition, new, notes)
+    if briefings:
+        from ..briefings import generate_briefings
+
+        out = ws.published_dir / "briefings" / "lad"
+        index = out / "index.html"
+        if new or report.count("loaded") or not index.exists():
+            index = generate_briefings(ws, "lad", out).index
+        summary.briefings_index = index
+    return summary

@@ -26,6 +26,7 @@ from typing import Any, Literal
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..sources.policeuk_archive import ArchiveFile, Kind, discover
 from ..taxonomy import categories, lsoa_vintages, outcomes
@@ -105,6 +106,60 @@ class Progress:
 
 
 ProgressCallback = Callable[[Progress], None]
+
+
+def _blank_to_null(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    return pc.if_else(pc.equal(col, ""), pa.scalar(None, col.type), col)
+
+
+def street_columns(raw: pa.Table) -> pa.Table:
+    """The stored street columns (docs/lake.md), in file and line order.
+
+    Done with Arrow and numpy rather than SQL joins and a window: those reorder rows, and
+    putting 6 million rows back in order cost more than everything else here."""
+    cats = list(categories().values())
+    outs = list(outcomes().values())
+    crime_type = raw.column("crime_type")
+    outcome = _blank_to_null(raw.column("last_outcome_category"))
+    cat_idx = pc.index_in(crime_type, value_set=pa.array([c.label for c in cats]))
+    category = pc.fill_null(pc.take(pa.array([c.slug for c in cats]), cat_idx), "unknown")
+    is_asb = pc.fill_null(pc.take(pa.array([c.kind == "asb" for c in cats]), cat_idx), False)
+    out_idx = pc.index_in(outcome, value_set=pa.array([o.label for o in outs]))
+    group = pc.take(pa.array([o.group for o in outs]), out_idx)
+    group = pc.if_else(
+        pc.is_null(outcome), pa.scalar(None, pa.string()), pc.fill_null(group, "unknown")
+    )
+    crime_id = _blank_to_null(raw.column("crime_id"))
+    # A Crime ID seen more than once in its file: count (file, id) pairs with numpy.
+    ids = pc.dictionary_encode(crime_id).combine_chunks()
+    code = np.asarray(ids.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    file_idx = np.asarray(raw.column("file_idx").to_numpy(), dtype=np.int64)
+    key = file_idx * (len(ids.dictionary) + 1) + code
+    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    duplicate = (counts[inverse] > 1) & (code >= 0)
+    lon, lat = raw.column("longitude"), raw.column("latitude")
+    return pa.table(
+        {
+            "_file_idx": raw.column("file_idx"),
+            "crime_id": crime_id,
+            "reported_by": raw.column("reported_by"),
+            "falls_within": raw.column("falls_within"),
+            "longitude": lon,
+            "latitude": lat,
+            "location": _blank_to_null(raw.column("location")),
+            "lsoa_code": _blank_to_null(raw.column("lsoa_code")),
+            "lsoa_name": _blank_to_null(raw.column("lsoa_name")),
+            "crime_type": crime_type,
+            "category": category,
+            "is_asb": is_asb,
+            "last_outcome_category": outcome,
+            "outcome_group": group,
+            "context": _blank_to_null(raw.column("context")),
+            "no_location": pc.or_(pc.is_null(lon), pc.is_null(lat)),
+            "duplicate_id": pa.array(duplicate),
+            "line": raw.column("line"),
+        }
+    )
 
 
 def _now() -> str:
@@ -306,15 +361,12 @@ class _Batch:
                 )
         return raw
 
-    def transform(self) -> pa.Table:
+    def transform(self, raw: pa.Table) -> pa.Table:
+        if self.kind == "street":
+            return street_columns(raw)
         select = SELECTS[self.kind]
         joins = ""
-        if self.kind == "street":
-            joins = (
-                "LEFT JOIN cat_lookup c ON c.label = r.crime_type "
-                "LEFT JOIN out_lookup o ON o.label = NULLIF(r.last_outcome_category, '')"
-            )
-        elif self.kind == "outcomes":
+        if self.kind == "outcomes":
             joins = "LEFT JOIN out_lookup o ON o.label = r.outcome_type"
         return self.con.sql(
             f"SELECT r.file_idx AS _file_idx, {select} FROM raw r {joins} "
@@ -495,7 +547,7 @@ def _load(
                 # Written before the partitions: a kept partition never lacks its rejects' record.
                 _write_rejects(rejects_path, batch.row_rejects)
             if raw is not None:
-                table = batch.transform()
+                table = batch.transform(raw)
                 stats = batch.partition_stats(table)
                 marts = batch.marts(table) if batch.kind == "street" else None
                 idx_col = table.column("_file_idx").to_numpy()

@@ -38,26 +38,6 @@ def read_columns(kind: Kind) -> dict[str, str]:
 
 # The stored columns per dataset, documented in docs/lake.md. Partition keys (force, month) are
 # in the path, not in the files.
-STREET_SELECT = """
-    NULLIF(r.crime_id, '') AS crime_id,
-    r.reported_by, r.falls_within,
-    r.longitude, r.latitude,
-    NULLIF(r.location, '') AS location,
-    NULLIF(r.lsoa_code, '') AS lsoa_code,
-    NULLIF(r.lsoa_name, '') AS lsoa_name,
-    r.crime_type,
-    COALESCE(c.slug, 'unknown') AS category,
-    (COALESCE(c.kind, '') = 'asb') AS is_asb,
-    NULLIF(r.last_outcome_category, '') AS last_outcome_category,
-    CASE WHEN NULLIF(r.last_outcome_category, '') IS NULL THEN NULL
-         ELSE COALESCE(o.grp, 'unknown') END AS outcome_group,
-    NULLIF(r.context, '') AS context,
-    (r.longitude IS NULL OR r.latitude IS NULL) AS no_location,
-    (NULLIF(r.crime_id, '') IS NOT NULL
-     AND count(*) OVER (PARTITION BY r.file_idx, r.crime_id) > 1) AS duplicate_id,
-    r.line
-"""
-
 OUTCOMES_SELECT = """
     NULLIF(r.crime_id, '') AS crime_id,
     r.reported_by, r.falls_within,
@@ -98,8 +78,8 @@ STOP_SEARCH_SELECT = """
     r.line
 """
 
+# Street rows are shaped with Arrow (lake.ingest.street_columns); the others with SQL.
 SELECTS: dict[Kind, str] = {
-    "street": STREET_SELECT,
     "outcomes": OUTCOMES_SELECT,
     "stop-and-search": STOP_SEARCH_SELECT,
 }
