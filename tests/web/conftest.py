@@ -10,6 +10,8 @@ The workspace (tests/web/sample.py) holds the committed police.uk sample
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,11 +54,33 @@ def sample_lake() -> Path:
     """The test workspace's lake, with the committed sample ingested."""
     from tests.web.sample import SAMPLE, WORKSPACE
 
+    from saferplaces.indicators import workspace_indicators
+    from saferplaces.indicators.editions import list_editions, publish_edition
     from saferplaces.lake.ingest import ingest
+    from saferplaces.partners.importer import import_file
 
     if not any(WORKSPACE.lake_dir.glob("street/*")):
         report = ingest(WORKSPACE.lake_dir, [SAMPLE])
         assert report.ok, report.to_dict()
+    if not list_editions(WORKSPACE):
+        # A restricted partner dataset (MARAC cases), so that the tests can show it never
+        # reaches the public or parish councils.
+        marac = WORKSPACE.root / "marac.csv"
+        with marac.open("w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["case_id", "referral_date", "repeat_case", "referral_source"])
+            for m in ("2018-01", "2018-02", "2018-03"):
+                for k in range(10):
+                    w.writerow([f"MC-{m}-{k}", f"{m}-05", "yes" if k < 3 else "no", "police"])
+        loaded = import_file(WORKSPACE, "marac", marac, today=dt.date(2018, 6, 1))
+        assert loaded.status == "loaded", loaded
+        # Two Scorecard editions, the second correcting the first (no PDF: it adds seconds).
+        indicators = workspace_indicators(WORKSPACE)
+        formats = ("html", "csv", "xlsx")
+        publish_edition(WORKSPACE, indicators, note="First edition", formats=formats)
+        publish_edition(
+            WORKSPACE, indicators, corrects=1, note="Corrects a <b>typo</b>", formats=formats
+        )
     return WORKSPACE.lake_dir
 
 

@@ -3,8 +3,8 @@ run as a subprocess on a free port, on a workspace built from the committed poli
 
 They skip when /usr/bin/chromium or Playwright is missing, except under
 SAFERPLACES_REQUIRE_SERVICES=1 (CI), where they fail. Playwright's own browser download is
-never used (``playwright install`` is never run). The home page and dashboard screenshots in
-docs/screenshots/ are taken here.
+never used (``playwright install`` is never run). The home page, dashboard, Scorecard and
+dashboard-indicators screenshots in docs/screenshots/ are taken here.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ import pytest
 from tests.support import REPO, REQUIRE_SERVICES
 from tests.web.sample import SAMPLE
 
+from saferplaces.indicators import workspace_indicators
+from saferplaces.indicators.editions import publish_edition
 from saferplaces.lake.ingest import ingest
 from saferplaces.workspace import Workspace
 
@@ -111,6 +113,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     try:
         # Load the lake while the server starts: pages read it per request.
         assert ingest(ws.lake_dir, [SAMPLE]).ok
+        publish_edition(ws, workspace_indicators(ws), note="First", formats=("html", "csv"))
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -279,3 +282,27 @@ def test_browser_csp_blocks_inline_script_and_the_page_still_works(
     )
     assert page.evaluate("window.__injected === undefined")
     assert [m for m in messages if "Content Security Policy" in m]
+
+
+def test_browser_scorecard_page(page: Any, server: Server) -> None:
+    response = page.goto(server.url + "/scorecard/")
+    assert response.status == 200
+    assert "latest edition (edition 1)" in page.get_by_role("heading", level=1).inner_text()
+    assert "Verified" in page.locator("#verification").inner_text()
+    assert serious_violations(page) == []
+    page.screenshot(path=str(SCREENSHOTS / "scorecard.png"), full_page=True)
+    page.get_by_role("link", name="All editions").click()
+    assert page.locator("#editions").is_visible()
+    assert serious_violations(page) == []
+
+
+def test_browser_dashboard_indicators(page: Any, server: Server) -> None:
+    sign_in(page, server, server.partner_email, server.partner_password)
+    page.wait_for_url(f"{server.url}/dashboard/")
+    page.goto(f"{server.url}/dashboard/indicators/")
+    page.get_by_label("Area level").select_option("district")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_url(re.compile(r".*level=district.*"))
+    assert "(force)" not in page.locator("main").inner_text()
+    assert serious_violations(page) == []
+    page.screenshot(path=str(SCREENSHOTS / "dashboard-indicators.png"), full_page=False)

@@ -79,3 +79,21 @@ def test_errors_are_one_line_messages(workspace: Workspace) -> None:
     code, out = run(workspace, "users", "create", "--email", "a@example.org", "--role", "boss")
     assert code == 2 and "Invalid value for '--role'" in out
     assert not User.objects.exists()
+
+
+def test_users_token_prints_a_working_token_once(workspace: Workspace) -> None:
+    from django.test import Client
+
+    from saferplaces.web.accounts.models import ApiToken
+
+    User.objects.create(email="pat@example.org", role="partner")
+    code, out = run(workspace, "users", "token", "pat@example.org", "--name", "BI")
+    assert code == 0, out
+    token = re.search(r"^\s+(sp_\S+)$", out, re.M)
+    assert token, out
+    row = ApiToken.objects.get()
+    assert row.name == "BI" and token.group(1) not in row.key_hash
+    response = Client().get("/api/evaluations", HTTP_AUTHORIZATION=f"Bearer {token.group(1)}")
+    assert response.status_code == 200
+    code, out = run(workspace, "users", "token", "nobody@example.org")
+    assert code != 0

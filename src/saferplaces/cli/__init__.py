@@ -66,11 +66,11 @@ def init(workspace: Path, name: str, forces: tuple[str, ...], areas: tuple[str, 
 
 
 # Command groups register themselves on import.
-from . import ingest as _ingest  # noqa: E402,F401
-from . import fetch as _fetch  # noqa: E402,F401
 from . import areas as _areas  # noqa: E402,F401
-from . import demo as _demo  # noqa: E402,F401
-from . import serve as _serve  # noqa: E402,F401
-from . import scorecard as _scorecard  # noqa: E402,F401
-from . import partners as _partners  # noqa: E402,F401
 from . import briefings as _briefings  # noqa: E402,F401
+from . import demo as _demo  # noqa: E402,F401
+from . import fetch as _fetch  # noqa: E402,F401
+from . import ingest as _ingest  # noqa: E402,F401
+from . import partners as _partners  # noqa: E402,F401
+from . import scorecard as _scorecard  # noqa: E402,F401
+from . import serve as _serve  # noqa: E402,F401

@@ -210,3 +210,22 @@ def users_list(workspace: Path) -> None:
         state = "" if user.is_active else " (deactivated)"
         org = f", {user.organisation.name}" if user.organisation else ""
         _say(f"{user.email}  {user.role}{org}{state}")
+
+
+@users.command("token")
+@workspace_option
+@click.argument("email")
+@click.option("--name", default="", help="What the token is for (shown in the admin).")
+def users_token(workspace: Path, email: str, name: str) -> None:
+    """Create an API token for an account and print it (shown only now).
+
+    The token acts with the account's role: send it as 'Authorization: Bearer TOKEN' to the
+    JSON API under /api/. Only its SHA-256 is stored; revoke it in the admin."""
+    _setup_web(workspace)
+    from ..web.accounts import services
+    from ..web.accounts.models import ApiToken
+
+    user = services.get_user(email)
+    _, token = ApiToken.issue(user, name)
+    _say(f"API token for {user.email} ({user.get_role_display()}), shown only now:")
+    _say(f"  {token}")

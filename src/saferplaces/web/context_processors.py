@@ -17,6 +17,7 @@ def site(request: HttpRequest) -> dict[str, Any]:
     here = request.path
     nav: list[dict[str, Any]] = [
         {"text": "Home", "href": reverse("public:home")},
+        {"text": "Scorecard", "href": reverse("public:scorecard")},
         {"text": "Data and caveats", "href": reverse("public:data")},
     ]
     if can(user, Capability.VIEW_DASHBOARD):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -24,8 +25,84 @@ from ..lake.quality import DatasetCoverage, coverage
 from ..taxonomy import Category, categories, forces
 from ..workspace import Workspace
 from .accounts.roles import Capability, can
+from .lake_views import LEVELS as LEVELS
+from .lake_views import AreaRow
+from .lake_views import evaluations as _evaluations
+from .lake_views import level_arrays as _level_arrays
+from .lake_views import state as _state
+from .scorecard_data import EDITION_CONTENT_TYPES as EDITION_CONTENT_TYPES
+from .scorecard_data import EDITION_DOWNLOADS as EDITION_DOWNLOADS
+from .scorecard_data import EditionsMixin
+from .scorecard_data import EditionView as EditionView
+from .scorecard_data import build_objectives as build_objectives
 
 ASB_LABEL = "Anti-social behaviour incidents"
+
+#: Seconds for which one check of the lake's state serves every request of a process.
+LAKE_STATE_RECHECK_S = 1.0
+_signatures: dict[str, tuple[int, str]] = {}
+_recent: dict[str, tuple[float, str]] = {}
+_coverage: dict[str, tuple[str, list[DatasetCoverage]]] = {}
+_definitions: dict[tuple[str, str, str], dict[str, Any]] = {}
+_monthly: dict[tuple[str, str, str, int], MonthlyTable | None] = {}
+
+
+def lake_state(ws: Workspace) -> str:
+    """The lake's current state: ``street:<latest ingest id>:<files signature>`` (``empty:`` when
+    there is no street data). Partitions are replaced atomically by an ingest, so their files'
+    (path, size, mtime) change exactly when the lake does; the stat walk costs about a
+    millisecond, and the provenance is read for the ingest id only when it changed."""
+    import hashlib
+    import os
+    import time
+
+    root = str(ws.root)
+    now = time.monotonic()
+    recent = _recent.get(root)
+    if recent is not None and now - recent[0] < LAKE_STATE_RECHECK_S:
+        return recent[1]
+    entries = []
+    for dirpath, dirs, files in os.walk(ws.lake_dir):
+        dirs[:] = [d for d in dirs if not d.startswith(("_", "."))]
+        for f in files:
+            if f.endswith(".parquet"):
+                st = os.stat(os.path.join(dirpath, f))
+                entries.append(f"{dirpath}/{f}:{st.st_size}:{st.st_mtime_ns}")
+    entries.sort()
+    digest = int.from_bytes(hashlib.blake2b("\n".join(entries).encode(), digest_size=8).digest())
+    hit = _signatures.get(root)
+    if hit is not None and hit[0] == digest:
+        _recent[root] = (now, hit[1])
+        return hit[1]
+    ids = [str(p.provenance.get("ingest_id") or "") for p in list_partitions(ws.lake_dir, "street")]
+    state = f"street:{max(ids)}:{digest:x}" if ids else f"empty:{digest:x}"
+    _signatures[root] = (digest, state)
+    _recent[root] = (now, state)
+    return state
+
+
+def cached_evaluations(ws: Workspace, audience: str) -> list[dict[str, Any]]:
+    return _evaluations(ws, audience, lake_state(ws))
+
+
+def level_arrays(ws: Workspace, level: str) -> Any:
+    return _level_arrays(ws, level, lake_state(ws))
+
+
+def lake_state_figures(ws: Workspace) -> Any:
+    return _state(ws, lake_state(ws))
+
+
+def _cached_coverage(ws: Workspace) -> list[DatasetCoverage]:
+    key = lake_state(ws)
+    hit = _coverage.get(str(ws.root))
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    result = coverage(ws.lake_dir)
+    _coverage[str(ws.root)] = (key, result)
+    return result
+
+
 DATASET_LABELS = {
     "outcomes": "Outcomes of crimes",
     "stop_and_search": "Stop and search",
@@ -137,13 +214,34 @@ class MonthlyTable:
         return f"{month_name(self.months[0])} to {month_name(self.months[-1])}"
 
 
+@dataclass(frozen=True)
+class CategoryCounts:
+    slug: str
+    label: str
+    counts: list[int | None]
+
+
+@dataclass(frozen=True)
+class AreaCounts:
+    """Crimes by category and month for one area, from the base mart."""
+
+    area: AreaRow
+    months: list[str]
+    categories: list[CategoryCounts]
+    total: list[int | None]
+    asb_incidents: list[int | None]
+    residents: float | None
+    denominator_label: str | None
+    rate_per_1000: list[float | None]
+
+
 def _span(label: str, cov: DatasetCoverage) -> DatasetSpan:
     return DatasetSpan(
         label, cov.first_month, cov.last_month, cov.months_present, cov.missing_months, cov.rows
     )
 
 
-class PublicData:
+class PublicData(EditionsMixin):
     """What anyone may see."""
 
     def __init__(self, ws: Workspace) -> None:
@@ -161,7 +259,7 @@ class PublicData:
         """Per force: the partnership's forces first (even with no data yet), then any other
         force whose data is in the lake. Read from partition provenance: no data scan."""
         by_force: dict[str, dict[str, DatasetCoverage]] = {}
-        for cov in coverage(self.workspace.lake_dir):
+        for cov in _cached_coverage(self.workspace):
             by_force.setdefault(cov.force, {})[cov.dataset] = cov
         order = self.partnership_forces + sorted(set(by_force) - set(self.partnership_forces))
         out: list[ForceCoverage] = []
@@ -196,9 +294,110 @@ class PublicData:
             )
         return out
 
+    # --- police.uk counts and rates by area (open data) ----------------------------------
+
+    def levels(self) -> list[str]:
+        return list(LEVELS)
+
+    def areas(self, level: str) -> list[AreaRow] | None:
+        """The partnership's areas of ``level`` (None: unknown level or an empty lake)."""
+        arrays = level_arrays(self.workspace, level)
+        return None if arrays is None else arrays.areas
+
+    def area_counts(self, level: str, code: str) -> AreaCounts | None:
+        """police.uk crimes by category and month for one area, with ASB incidents and the
+        rate per 1,000 residents (the denominator named). Missing months are None."""
+        arrays = level_arrays(self.workspace, level)
+        st = lake_state_figures(self.workspace)
+        if arrays is None or st is None or code not in arrays.index:
+            return None
+        i = arrays.index[code]
+        cube = st.cube
+        months = list(cube.months)
+        missing = [bool(x) for x in cube.missing]
+        by_slug: dict[str, Category] = {}
+        for cat in categories().values():
+            by_slug.setdefault(cat.slug, cat)
+        rows: list[CategoryCounts] = []
+        for j, slug in enumerate(cube.categories):
+            known = by_slug.get(slug)
+            if known is not None and known.kind == "asb":
+                continue
+            values = arrays.crimes[i, j, :]
+            if not values.any():
+                continue
+            rows.append(
+                CategoryCounts(
+                    slug,
+                    known.label if known is not None else slug,
+                    [None if m else int(v) for v, m in zip(values, missing, strict=True)],
+                )
+            )
+        totals = arrays.crimes[i].sum(axis=0)
+        asb = arrays.asb[i].sum(axis=0)
+        residents = float(arrays.residents[i])
+        have_residents = residents == residents and residents > 0  # not NaN
+        return AreaCounts(
+            area=arrays.areas[i],
+            months=months,
+            categories=rows,
+            total=[None if m else int(v) for v, m in zip(totals, missing, strict=True)],
+            asb_incidents=[None if m else int(v) for v, m in zip(asb, missing, strict=True)],
+            residents=residents if have_residents else None,
+            denominator_label=arrays.residents_label if have_residents else None,
+            rate_per_1000=[
+                None if m or not have_residents else round(float(v) / residents * 1000, 4)
+                for v, m in zip(totals, missing, strict=True)
+            ],
+        )
+
+    # --- indicators -------------------------------------------------------------------------
+
+    def audience(self) -> str:
+        return "public"
+
+    def indicator_definitions(self) -> dict[str, Any]:
+        """The workspace's objectives and indicators, without indicators on partner data this
+        audience may not see (read once per lake state and audience)."""
+        key = (str(self.workspace.root), lake_state(self.workspace), self.audience())
+        if key not in _definitions:
+            if len(_definitions) > 32:
+                _definitions.clear()
+            _definitions[key] = self._read_indicator_definitions()
+        return _definitions[key]
+
+    def _read_indicator_definitions(self) -> dict[str, Any]:
+        from ..indicators import workspace_indicators
+        from ..indicators.partner import is_partner, withheld_reason
+
+        ind_set = workspace_indicators(self.workspace)
+        data: dict[str, Any] = ind_set.model_dump(mode="json")
+        hidden = {
+            i.id
+            for i in ind_set.indicators
+            if is_partner(i) and withheld_reason(self.workspace, i, self.audience()) is not None
+        }
+        data["indicators"] = [i for i in data["indicators"] if i["id"] not in hidden]
+        return data
+
 
 class PartnerData(PublicData):
     """What signed-in partners may see, on top of the public data."""
+
+    def audience(self) -> str:
+        return self.role_audience
+
+    def __init__(self, ws: Workspace, audience: str = "partner") -> None:
+        super().__init__(ws)
+        self.role_audience = audience
+
+    def evaluations(self) -> list[dict[str, Any]]:
+        """A fresh evaluation of every indicator as this audience may see it (computed once per
+        lake state; partner data disclosure is applied inside ``evaluate``)."""
+        return cached_evaluations(self.workspace, self.audience())
+
+    def lake_state(self) -> str:
+        return lake_state(self.workspace)
 
     def dashboard_forces(self) -> list[str]:
         """The partnership's forces; if none are configured, every force with street data."""
@@ -207,6 +406,15 @@ class PartnerData(PublicData):
         return sorted({p.keys["force"] for p in list_partitions(self.workspace.lake_dir, MART)})
 
     def monthly_crimes(self, force: str, months: int = 12) -> MonthlyTable | None:
+        """:meth:`read_monthly_crimes`, kept per lake state (computed once, not per request)."""
+        key = (str(self.workspace.root), lake_state(self.workspace), force, months)
+        if key not in _monthly:
+            if len(_monthly) > 64:
+                _monthly.clear()
+            _monthly[key] = self.read_monthly_crimes(force, months)
+        return _monthly[key]
+
+    def read_monthly_crimes(self, force: str, months: int = 12) -> MonthlyTable | None:
         """Crimes by category for the last ``months`` months of data for ``force`` (None when
         the force has no data). A month inside the window that police.uk did not publish is
         kept as a column with no figures, so a gap is never shown as zero."""
@@ -278,4 +486,4 @@ def public_data() -> PublicData:
 def partner_data(user: object) -> PartnerData:
     if not can(user, Capability.VIEW_DASHBOARD):
         raise PermissionDenied("partner data needs a partner role")
-    return PartnerData(workspace())
+    return PartnerData(workspace(), "analyst" if can(user, Capability.ANALYSE) else "partner")

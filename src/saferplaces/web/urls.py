@@ -6,9 +6,12 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+from .api import api
+
 urlpatterns = [
     path("", include("saferplaces.web.public.urls")),
     path("", include("saferplaces.web.accounts.urls")),
     path("dashboard/", include("saferplaces.web.dashboard.urls")),
     path("admin/", admin.site.urls),
+    path("api/", api.urls),
 ]

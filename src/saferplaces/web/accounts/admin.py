@@ -17,7 +17,7 @@ from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
 
 from . import services
-from .models import AuditEvent, Organisation, User, normalise_email
+from .models import ApiToken, AuditEvent, Organisation, User, normalise_email
 
 
 @admin.register(Organisation)
@@ -104,3 +104,32 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens for the JSON API. Adding one generates the token and shows it once."""
+
+    list_display = ("hint", "user", "name", "created_at", "last_used_at", "revoked")
+    list_filter = ("revoked",)
+    search_fields = ("user__email", "name", "hint")
+    fields = ("user", "name", "revoked")
+    readonly_fields = ()
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return ("user",) if obj is not None else ()
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        row, token = ApiToken.issue(obj.user, obj.name)
+        obj.pk = row.pk
+        obj.key_hash, obj.hint, obj.created_at = row.key_hash, row.hint, row.created_at
+        request._saferplaces_new_token = token
+
+    def response_add(self, request: HttpRequest, obj: Any, post_url_continue: Any = None) -> Any:
+        token = getattr(request, "_saferplaces_new_token", None)
+        if token is None:
+            return super().response_add(request, obj, post_url_continue)
+        return _show_passwords(request, [(obj.user, token)], "New API token (shown only now)")

@@ -210,3 +210,65 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise ValueError("audit events are append-only")
+
+
+class ApiToken(models.Model):
+    """A bearer token for the JSON API, acting as its user (with that user's role).
+
+    Only the SHA-256 of the token is stored (tokens are 256-bit random, so a fast hash is
+    enough); the token itself is shown once, when it is created. A deactivated user's tokens
+    grant nothing beyond public data."""
+
+    #: Tokens start with this, so that one found in a log or a repository is recognisable.
+    PREFIX = "sp_"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, blank=True, help_text="What the token is for.")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    #: The first characters of the token, to tell tokens apart without storing them.
+    hint = models.CharField(max_length=12, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked = models.BooleanField(default=False)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-created_at"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.hint}… ({self.user.email})"
+
+    @staticmethod
+    def hash(token: str) -> str:
+        import hashlib
+
+        return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+    @classmethod
+    def issue(cls, user: User, name: str = "") -> tuple[ApiToken, str]:
+        """A new token for ``user``: (the stored row, the token to hand over once)."""
+        import secrets
+
+        token = cls.PREFIX + secrets.token_urlsafe(32)
+        row = cls.objects.create(
+            user=user, name=name, key_hash=cls.hash(token), hint=token[: len(cls.PREFIX) + 6]
+        )
+        return row, token
+
+    @classmethod
+    def user_for(cls, token: str) -> User | None:
+        """The active user a valid, unrevoked token belongs to, else None."""
+        if not token.startswith(cls.PREFIX) or len(token) > 200:
+            return None
+        row = (
+            cls.objects.select_related("user")
+            .filter(key_hash=cls.hash(token), revoked=False)
+            .first()
+        )
+        if row is None or not row.user.is_active:
+            return None
+        now = timezone.now()
+        if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+            cls.objects.filter(pk=row.pk).update(last_used_at=now)
+        user: User = row.user
+        return user

@@ -2,9 +2,13 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import indicators, views
 
 app_name = "dashboard"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("indicators/", indicators.indicators, name="indicators"),
+    path("indicators/export.csv", indicators.export, {"fmt": "csv"}, name="export_csv"),
+    path("indicators/export.xlsx", indicators.export, {"fmt": "xlsx"}, name="export_xlsx"),
+    path("indicators/charts/<slug:indicator>.svg", indicators.chart, name="chart"),
 ]

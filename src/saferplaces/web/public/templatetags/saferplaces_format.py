@@ -29,3 +29,17 @@ def percent(value: float | None) -> str:
 @register.filter
 def month_name(value: str) -> str:
     return _month_name(value)
+
+
+@register.filter
+def figure(value: float | None, unit: str = "") -> str:
+    """An indicator value as the Scorecard shows it: "n/a" when missing, 1 decimal for a
+    percentage, 2 for a rate, whole numbers for counts."""
+    from ....publish.scorecard import fmt
+
+    return fmt(value, unit or "")
+
+
+@register.filter
+def get_item(mapping: dict[str, str], key: str) -> str | None:
+    return mapping.get(key)

@@ -1,0 +1,125 @@
+"""Figures computed from the lake for the web app, cached per lake state (part of the data seam:
+views reach this only through :mod:`saferplaces.web.datasource`).
+
+The lake's state (``key``, from :func:`saferplaces.web.datasource.lake_state`) names its latest
+ingest. The base-mart cube, each level's area arrays and
+each audience's indicator evaluation are computed once per state, not per request; a new ingest
+makes the next request compute them again."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..workspace import Workspace
+
+#: Area levels the web app and API offer.
+LEVELS = ("force", "lad", "msoa")
+LEVEL_LABELS = {"force": "police force area", "lad": "district", "msoa": "MSOA"}
+PARENT_LEVEL = {"lad": "force", "msoa": "lad"}
+
+_lock = threading.RLock()
+_cache: dict[str, LakeState] = {}
+
+
+@dataclass(frozen=True)
+class AreaRow:
+    code: str
+    name: str
+    level: str
+    parent: str | None
+
+
+@dataclass
+class LevelArrays:
+    areas: list[AreaRow]
+    index: dict[str, int]
+    crimes: Any  # areas × categories × months
+    asb: Any  # areas × categories × months
+    residents: Any  # per area (NaN: unknown)
+    residents_label: str
+
+
+@dataclass
+class LakeState:
+    key: str
+    cube: Any
+    levels: dict[str, LevelArrays] = field(default_factory=dict)
+    evaluations: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+def state(ws: Workspace, key: str) -> LakeState | None:
+    """The cached figures for lake state ``key`` (None: the lake has no street data)."""
+    root = str(ws.root)
+    with _lock:
+        current = _cache.get(root)
+        if current is not None and current.key == key:
+            return current
+        if not key.startswith("street:"):
+            return None
+        from ..indicators.cube import MartCube
+
+        current = LakeState(key, MartCube.load(ws))
+        _cache[root] = current
+        return current
+
+
+def level_arrays(ws: Workspace, level: str, key: str) -> LevelArrays | None:
+    st = state(ws, key)
+    if st is None or level not in LEVELS:
+        return None
+    with _lock:
+        if level in st.levels:
+            return st.levels[level]
+        from ..geo import Hierarchy
+        from ..indicators.cube import build_level, denominator_for, lookup_vintage
+
+        lv = build_level(ws, st.cube, level)
+        parents: dict[str, str | None] = {}
+        parent_level = PARENT_LEVEL.get(level)
+        if parent_level == "force":
+            parents = dict.fromkeys(
+                lv.codes, st.cube.forces[0] if len(st.cube.forces) == 1 else None
+            )
+        elif parent_level is not None:
+            try:
+                h = Hierarchy.for_workspace(ws, vintage=lookup_vintage(st.cube))  # type: ignore[arg-type]
+                parents = {c: h.parent(c, parent_level, level=level) for c in lv.codes}
+            except Exception:  # a level without a parent lookup: no parents, not an error
+                parents = {}
+        try:
+            residents, label = denominator_for(ws, st.cube, lv, "residents")
+        except Exception:
+            residents, label = np.full(len(lv.codes), np.nan), ""
+        arrays = LevelArrays(
+            areas=[
+                AreaRow(c, n, level, parents.get(c))
+                for c, n in zip(lv.codes, lv.names, strict=True)
+            ],
+            index={c: i for i, c in enumerate(lv.codes)},
+            crimes=lv.field(st.cube, "crimes"),
+            asb=lv.field(st.cube, "asb_incidents"),
+            residents=residents,
+            residents_label=label,
+        )
+        st.levels[level] = arrays
+        return arrays
+
+
+def evaluations(ws: Workspace, audience: str, key: str) -> list[dict[str, Any]]:
+    """Every indicator evaluated for the force and districts as ``audience`` may see them
+    (partner data disclosure is applied inside :func:`~saferplaces.indicators.evaluate`)."""
+    st = state(ws, key)
+    if st is None:
+        return []
+    with _lock:
+        if audience not in st.evaluations:
+            from ..indicators import workspace_indicators
+            from ..indicators.evaluate import evaluate
+
+            evals = evaluate(ws, workspace_indicators(ws), None, st.cube, audience=audience)
+            st.evaluations[audience] = [e.to_dict() for e in evals]
+        return st.evaluations[audience]
