@@ -134,12 +134,14 @@ class ModelAuthCases:
         with pytest.raises(ProtectedError), transaction.atomic(using=self.alias):
             org.delete()
 
-    def test_demo_analyst_is_created_once(self) -> None:
+    def test_demo_analyst_is_created_once_with_a_fresh_password_each_start(self) -> None:
         user, password = services.ensure_demo_analyst()
-        assert password is not None and user.check_password(password)
+        assert user.check_password(password)
         assert user.role == Role.ANALYST
-        again, no_password = services.ensure_demo_analyst()
-        assert again == user and no_password is None
+        again, new_password = services.ensure_demo_analyst()
+        again.refresh_from_db()
+        assert again == user and new_password != password
+        assert again.check_password(new_password) and not again.check_password(password)
 
     # -- signing in and out --------------------------------------------------------------
 

@@ -49,7 +49,7 @@ def _setup_web(workspace: Path) -> None:
 @click.option(
     "--demo",
     is_flag=True,
-    help="Make sure a demo analyst account exists; print its password when it is created.",
+    help="Make sure the demo analyst account exists and print a fresh password for it.",
 )
 def serve(workspace: Path, host: str, port: int, demo: bool) -> None:
     """Serve the web app for a workspace (demo or one machine).
@@ -71,16 +71,9 @@ def serve(workspace: Path, host: str, port: int, demo: bool) -> None:
         from ..web.accounts.services import ensure_demo_analyst
 
         user, password = ensure_demo_analyst()
-        if password is not None:
-            _say("Demo analyst account created (the password is shown only now):")
-            _say(f"  email:    {user.email}")
-            _say(f"  password: {password}")
-        else:
-            _say(
-                f"Demo analyst account: {user.email} (its password was printed when it was "
-                f"created; for a new one run: saferplaces users reset-password "
-                f"--workspace {settings.SAFERPLACES_WORKSPACE} --email {user.email})"
-            )
+        _say("Demo analyst account (a new password at every --demo start):")
+        _say(f"  email:    {user.email}")
+        _say(f"  password: {password}")
     shown = f"[{host}]" if ":" in host else host
     _say(f"Serving {settings.WORKSPACE.config.partnership.name} at http://{shown}:{port}/")
     if host not in _LOOPBACK:

@@ -101,11 +101,13 @@ def set_role(user: User, role: Role | str) -> None:
     user.save(update_fields=["role"])
 
 
-def ensure_demo_analyst(email: str = DEMO_ANALYST_EMAIL) -> tuple[User, str | None]:
-    """The demo analyst account; its password when it was created just now, else None."""
+def ensure_demo_analyst(email: str = DEMO_ANALYST_EMAIL) -> tuple[User, str]:
+    """The demo analyst account and a password that works now: a new account's, or a fresh one
+    for an existing account (the demo prints it at every start; only for the demo account)."""
     existing = User.objects.filter(email=normalise_email(email)).first()
     if existing is not None:
-        return existing, None
+        with audit.acting_as("saferplaces serve --demo"):
+            return existing, reset_password(existing)
     org = get_or_create_organisation("Demo community safety partnership", "council")
     with audit.acting_as("saferplaces serve --demo"):
         return create_user(email, Role.ANALYST, full_name="Demo analyst", organisation=org)
