@@ -34,8 +34,14 @@ lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
+# Each benchmark writes its latest results to benchmarks/results/ (see benchmarks/README.md).
 bench: $(VENV)/.stamp-dev
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/bench_ingest.py --repeats 3
+	$(BIN)/python benchmarks/bench_stats.py
+	$(BIN)/python benchmarks/bench_geo.py
+	$(BIN)/python benchmarks/bench_indicators.py
+	$(BIN)/python benchmarks/bench_briefings.py --workers 2
+	$(BIN)/python benchmarks/bench_web.py --workspace /tmp/saferplaces-bench-demo
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache
