@@ -193,13 +193,7 @@ def _vintage(codes: Iterable[str]) -> str:
 
 
 def _lookup_tables(con: duckdb.DuckDBPyConnection) -> None:
-    cats = pa.table(
-        {
-            "label": [c.label for c in categories().values()],
-            "slug": [c.slug for c in categories().values()],
-            "kind": [c.kind for c in categories().values()],
-        }
-    )
+    """The outcome labels as a table, for the SQL that shapes outcome files."""
     outs = pa.table(
         {
             "label": [o.label for o in outcomes().values()],
@@ -207,7 +201,6 @@ def _lookup_tables(con: duckdb.DuckDBPyConnection) -> None:
             "grp": [o.group for o in outcomes().values()],
         }
     )
-    con.register("cat_lookup", cats)
     con.register("out_lookup", outs)
 
 
@@ -554,7 +547,6 @@ def _load(
                 marts = batch.marts(table) if batch.kind == "street" else None
                 idx_col = table.column("_file_idx").to_numpy()
                 table = table.drop_columns(["_file_idx"])
-                rows_read_by_file: dict[int, int] = {}
                 jobs: list[
                     tuple[
                         ArchiveFile, str, dict[str, str], pa.Table, dict[str, Any], pa.Table | None
@@ -567,7 +559,6 @@ def _load(
                     res.rows_kept = int(hi - lo)
                     res.rows_rejected = n_rej
                     res.rows_read = res.rows_kept + n_rej
-                    rows_read_by_file[i] = res.rows_read
                     if res.reason is not None:
                         res.status = "rejected"
                         res.rows_kept = 0
