@@ -123,8 +123,12 @@ def work_pandas(data: Path, out: Path, months: int | None = None, **_: Any) -> d
 
 
 def work_profile(data: Path, out: Path, **_: Any) -> dict[str, Any]:
-    """``ours`` with its stages wrapped in wall-clock timers (nested stages are reported
-    inside their parent: e.g. 'fsync' is part of 'write partitions')."""
+    """``ours`` with its stages wrapped in timers (nested stages are reported inside their
+    parent: e.g. 'fsync' is part of 'write street partitions').
+
+    Stages run by the ingest's writer threads are filed under the main-thread stage that was
+    running when they started ('partition writes'), summed over threads, with the thread's
+    own CPU time; main-thread stages get the process CPU time (all threads, DuckDB's too)."""
     import pyarrow.parquet as pq
 
     from saferplaces.lake import catalog, mart, partition
@@ -132,10 +136,11 @@ def work_profile(data: Path, out: Path, **_: Any) -> dict[str, Any]:
     from saferplaces.sources import policeuk_archive as arch
 
     spent: dict[str, float] = defaultdict(float)
-    spent_cpu: dict[str, float] = defaultdict(float)  # process CPU (all threads) in a stage
+    spent_cpu: dict[str, float] = defaultdict(float)
     calls: dict[str, int] = defaultdict(int)
     peak: dict[str, float] = defaultdict(float)  # RSS high-water mark (MB) while in a stage
-    stack: list[str] = []
+    main = threading.get_ident()
+    stacks: dict[int, list[str]] = {main: []}  # the stage path of each thread
     page_mb = os.sysconf("SC_PAGE_SIZE") / 2**20
     done = threading.Event()
 
@@ -144,28 +149,47 @@ def work_profile(data: Path, out: Path, **_: Any) -> dict[str, Any]:
             while not done.wait(0.005):
                 fh.seek(0)
                 rss = int(fh.read().split()[1]) * page_mb
-                path = list(stack)
-                for i in range(len(path) + 1):  # charge the stage and its parents
-                    key = " / ".join(path[:i]) or "(whole ingest)"
-                    peak[key] = max(peak[key], rss)
+                peak["(whole ingest)"] = max(peak["(whole ingest)"], rss)
+                for path in [list(p) for p in list(stacks.values())]:
+                    for i in range(1, len(path) + 1):  # charge the stage and its parents
+                        key = " / ".join(path[:i])
+                        peak[key] = max(peak[key], rss)
 
     threading.Thread(target=sample, daemon=True).start()
 
     def timed(name: str, fn: Any) -> Any:
         @functools.wraps(fn)
         def wrapper(*a: Any, **k: Any) -> Any:
+            me = threading.get_ident()
+            if me not in stacks:  # a worker thread: file it under the main thread's stage
+                stacks[me] = list(stacks[main][:1])
+            stack = stacks[me]
+            cpu_clock = time.process_time if me == main else time.thread_time
             key = " / ".join([*stack, name])
             stack.append(name)
-            t, c = time.perf_counter(), time.process_time()
+            t, c = time.perf_counter(), cpu_clock()
             try:
                 return fn(*a, **k)
             finally:
                 spent[key] += time.perf_counter() - t
-                spent_cpu[key] += time.process_time() - c
+                spent_cpu[key] += cpu_clock() - c
                 calls[key] += 1
                 stack.pop()
 
         return wrapper
+
+    if hasattr(ing, "ThreadPoolExecutor"):  # the writer pool: time the whole parallel phase
+        base = ing.ThreadPoolExecutor
+
+        class TimedPool(base):  # type: ignore[misc, valid-type]
+            def map(self, fn: Any, *iterables: Any, **kw: Any) -> Any:
+                run = timed(
+                    "partition writes",
+                    lambda: list(super(TimedPool, self).map(fn, *iterables, **kw)),
+                )
+                return run()
+
+        ing.ThreadPoolExecutor = TimedPool
 
     # Module attributes are looked up at call time, so patching them is enough. One wrapper
     # per function, installed under every name it is called by; a name the library no longer
@@ -544,8 +568,10 @@ def render_profile(profile: dict[str, Any]) -> list[str]:
         "One extra run of ours with its stages wrapped in timers (wall clock and process CPU, "
         f"all threads): {total:.1f} s wall, {total_cpu:.1f} s CPU; the re-ingest after it "
         f"{re['seconds']:.1f} s wall, {re['cpu_ingest']:.1f} s CPU. Indented stages are part "
-        "of the stage above them; stages are ordered by CPU. Peak RSS is the process's RSS "
-        "high-water mark, sampled every 5 ms, while the stage ran.",
+        "of the stage above them; stages are ordered by CPU. Stages inside 'partition writes' "
+        "run in the ingest's writer threads: their wall and CPU (the thread's own) are summed "
+        "over threads, so they can add up to more than the elapsed 'partition writes'. Peak "
+        "RSS is the process's RSS high-water mark, sampled every 5 ms, while the stage ran.",
         "",
         "| stage | calls | wall (s) | wall share | CPU (s) | CPU share | peak RSS in stage (MB) "
         "| re-ingest wall (s) |",
