@@ -27,6 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats as sps
 
+from ..errors import SaferPlacesError
 from ..stats.batch import CONCERN, IMPROVEMENT, NEUTRAL, c_test_batch, xmr_batch
 from ..stats.harm import cchi_weights
 from ..stats.rates import count_interval_array, rate_array, wilson_interval_array
@@ -241,11 +242,7 @@ def evaluate_indicator(
         series = build_series(ws, cube, level, ind)
         months, missing = series.months, series.missing
         cur, prev, last, period_label = windows(ind, months)
-    except (ValueError, Exception) as exc:
-        from ..errors import SaferPlacesError
-
-        if not isinstance(exc, (ValueError, SaferPlacesError, KeyError)):
-            raise
+    except (ValueError, KeyError, SaferPlacesError) as exc:  # each becomes a stated reason
         return [
             Evaluation(
                 area_code=c,
