@@ -537,10 +537,17 @@ def render(
     out.append("")
     if scale_note:
         out += [scale_note, ""]
-    out += ["Ratios of medians (wall; CPU in brackets):", ""]
+    out += [
+        "Ratios of medians: wall in bold, CPU in brackets, then the wall ratio within each "
+        "repeat (variants of one repeat run back to back, so each pair saw similar load):",
+        "",
+    ]
 
     def ratio(x: str, y: str) -> str:
-        return f"**{wall[x] / wall[y]:.2f}×** ({cpu[x] / cpu[y]:.2f}×)"
+        paired = [a["seconds"] / b["seconds"] for a, b in zip(runs[x], runs[y], strict=False)]
+        scale = wall[x] / statistics.median(r["seconds"] for r in runs[x])  # pandas subset
+        each = ", ".join(f"{p * scale:.2f}" for p in paired)
+        return f"**{wall[x] / wall[y]:.2f}×** ({cpu[x] / cpu[y]:.2f}×); per repeat {each}"
 
     if {"ours", "duckdb"} <= wall.keys():
         out.append(f"- ours / bare DuckDB (partitioned): {ratio('ours', 'duckdb')} — target ≤ 1.5×")

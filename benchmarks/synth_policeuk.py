@@ -22,9 +22,10 @@ in :data:`FALLBACK`, which were measured on that archive:
   outcome (~61%), as in the real files,
 * exact duplicate ASB rows (extra copies = ~34% of ASB rows, group sizes 2–32),
 * points just outside the force (~0.2%: an LSOA of another force),
-* LSOA popularity (log-normal, sigma measured), ~13 snap points per LSOA with a Zipf-like
-  popularity and real-looking location names ("On or near <street>" or a POI such as
-  "On or near Supermarket"); coordinates have up to 6 decimals, as published.
+* LSOA popularity (log-normal, sigma measured); ~22 snap points per LSOA (over the 44 months;
+  ~6 in use in a month) with a Zipf-like popularity and real-looking location names ("On or
+  near <street>" or a POI such as "On or near Supermarket"); coordinates have up to 6
+  decimals, as published.
 
 LSOA codes and names are real (LSOA 2011, from ``reference/lookups/lsoa2011-msoa-lad-region-
 force.csv``) for the English forces the lookup maps; Welsh forces get W01 codes with their
@@ -298,18 +299,14 @@ def measure(files: list[Path]) -> Calibration:
             "GROUP BY month, lon, lat, loc, code, type) GROUP BY 1"
         ).fetchall()
     )
-    outside = one(
-        "SELECT avg((regexp_replace(name, ' [0-9]{3}[A-Z]$', '') NOT IN "
-        f"({', '.join(repr(x) for x in AVON_LADS)}))::INT) FROM t WHERE name IS NOT NULL"
-    )
-    sigma = one(
-        "SELECT stddev(ln(n)) FROM (SELECT code, count(*) n FROM t WHERE "
-        "regexp_replace(name, ' [0-9]{3}[A-Z]$', '') IN "
-        f"({', '.join(repr(x) for x in AVON_LADS)}) GROUP BY 1)"
-    )
+    # An LSOA is in the force when its name ("Bristol 023A") starts with a force district.
     in_force = (
         "regexp_replace(name, ' [0-9]{3}[A-Z]$', '') IN "
-        f"({', '.join(repr(x) for x in AVON_LADS)})"
+        f"({', '.join(repr(x) for x in sorted(AVON_LADS))})"
+    )
+    outside = one(f"SELECT avg((NOT {in_force})::INT) FROM t WHERE name IS NOT NULL")
+    sigma = one(
+        f"SELECT stddev(ln(n)) FROM (SELECT code, count(*) n FROM t WHERE {in_force} GROUP BY 1)"
     )
     points = one(
         "SELECT avg(n) FROM (SELECT code, count(DISTINCT (lon, lat)) n FROM t "
