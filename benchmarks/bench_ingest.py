@@ -8,7 +8,7 @@ interleaved (the order alternates between repeats), and reports the median:
 
 * ``ours``      ``saferplaces.lake.ingest.ingest(lake, [folder])``: the full pipeline (vetting,
                 sha256, DuckDB read with the declared schema, checks, per-partition atomic
-                Parquet writes with provenance, base-mart rebuild).
+                Parquet writes with provenance, the base mart).
 * ``reingest``  ``ours`` again on the unchanged archive, into the lake the previous run wrote.
 * ``duckdb``    bare DuckDB: ``COPY (SELECT * FROM read_csv([...], columns=<read_columns>,
                 header, auto_detect=false, filename=true)) TO dir (FORMAT parquet, COMPRESSION
@@ -24,8 +24,8 @@ excluded, the same for every variant); peak memory is the child's RSS high-water
 ``os.wait4`` (the per-child form of ``getrusage(RUSAGE_CHILDREN).ru_maxrss``). A separate,
 untimed run of ``ours`` wraps the pipeline's stages in timers for the "what dominates" table.
 
-Writes ``benchmarks/results/ingest.md`` (``--out``) and removes the generated data and lakes
-unless ``--keep``.
+Writes ``benchmarks/results/ingest.md`` (``--out``). Lakes are removed as soon as they have
+been measured; the generated archive at the end, unless ``--keep``.
 """
 
 from __future__ import annotations
@@ -361,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, help="an existing archive folder (not deleted)")
     ap.add_argument("--workdir", type=Path, default=Path("/tmp"), help="where to generate")
     ap.add_argument("--out", type=Path, default=HERE / "results" / "ingest.md")
-    ap.add_argument("--keep", action="store_true", help="keep generated data and lakes")
+    ap.add_argument("--keep", action="store_true", help="keep the generated archive")
     ap.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
     ap.add_argument("--lake", help=argparse.SUPPRESS)
     ap.add_argument("--result", help=argparse.SUPPRESS)

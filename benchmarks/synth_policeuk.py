@@ -564,7 +564,7 @@ class Generator:
         out_p = np.asarray(cal.outcome_p) / sum(cal.outcome_p)
         out_id = rng.choice(len(out_p), len(f_id), p=out_p)
         loc_id = self._location(f_id, cat_id)
-        dup_p = np.asarray(cal.dup_id_group_p)
+        dup_p = np.asarray(cal.dup_id_group_p) / sum(cal.dup_id_group_p)
         mean_dup = float(np.dot(np.arange(2, len(dup_p) + 2), dup_p))
         p_dup = cal.dup_id_extra_rate / (mean_dup - 1)  # share of IDs that have copies
         size = np.ones(len(f_id), np.int64)
