@@ -491,8 +491,8 @@ def _skip_unchanged_and_repeats(
             partition_dir(lake_dir, DATASET[f.kind], {"force": f.force, "month": f.month})
             / DATA_FILE
         )
-        if existing.exists() and read_provenance(existing).get("source_sha256") == f.sha256:
-            prov = read_provenance(existing)
+        prov = read_provenance(existing) if existing.exists() else {}
+        if prov.get("source_sha256") == f.sha256:
             report.files.append(
                 FileResult(
                     f.source,

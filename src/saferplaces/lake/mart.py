@@ -113,10 +113,10 @@ def rebuild_marts(lake_dir: Path, changed: Iterable[tuple[str, str, str]] | None
         if wanted is not None and key not in wanted:
             continue
         mart = partition_dir(lake_dir, MART, part.keys) / DATA_FILE
+        built = read_provenance(mart) if mart.exists() else {}
         if (
-            mart.exists()
-            and read_provenance(mart).get("source_sha256") == part.provenance.get("source_sha256")
-            and read_provenance(mart).get("schema_version") == SCHEMA_VERSION
+            built.get("source_sha256") == part.provenance.get("source_sha256")
+            and built.get("schema_version") == SCHEMA_VERSION
         ):
             continue
         rebuild_mart_partition(lake_dir, *key)
