@@ -233,17 +233,9 @@ def build(ref: Path) -> None:
     _write("census2021_lsoa.csv.gz", ["lsoa_code", "residents"], sorted(pop21))
 
 
-DEMO_LADS = [
-    "E06000022",
-    "E06000023",
-    "E06000024",
-    "E06000025",
-    "E07000187",
-    "E07000188",
-    "E07000189",
-    "E07000190",
-    "E07000191",
-]
+# The demo's districts are declared once, beside the demo that uses them.
+from ..demo import DEMO_DISTRICTS as DEMO_LADS  # noqa: E402
+
 DEMO_OUT = (
     Path(__file__).resolve().parents[1]
     / "demo"
