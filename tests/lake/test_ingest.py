@@ -198,6 +198,33 @@ def test_avon_and_somerset_archive_reproduces_recorded_crime(tmp_path: Path) -> 
     assert con.execute(
         "SELECT sum(crimes) FROM crime_monthly WHERE month BETWEEN '2018-01' AND '2018-03'"
     ).fetchone() == (31_839,)
+    # Each partition's recorded counts (taken from its base-mart rows) against the rows.
+    expected = {
+        month: (n, crimes, asb, noloc, dup, unk_out, unk_cat)
+        for month, n, crimes, asb, noloc, dup, unk_out, unk_cat in con.execute(
+            "SELECT month, count(*), count(DISTINCT crime_id) FILTER (WHERE NOT is_asb), "
+            "count(*) FILTER (WHERE is_asb), count(*) FILTER (WHERE no_location), "
+            "count(*) FILTER (WHERE duplicate_id), "
+            "count(*) FILTER (WHERE outcome_group = 'unknown'), "
+            "count(*) FILTER (WHERE category = 'unknown') FROM street GROUP BY month"
+        ).fetchall()
+    }
+    recorded = {
+        p.keys["month"]: tuple(
+            p.provenance[k]
+            for k in (
+                "rows",
+                "crimes",
+                "asb_rows",
+                "no_location_rows",
+                "duplicate_id_rows",
+                "unknown_outcome_rows",
+                "unknown_category_rows",
+            )
+        )
+        for p in list_partitions(lake, "street")
+    }
+    assert len(recorded) == 44 and recorded == expected
     [cov] = coverage(lake)
     assert cov.missing_months == ["2019-07"]
     assert cov.months_present == 44

@@ -19,7 +19,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -55,6 +55,8 @@ _FILE_LEVEL_ERRORS = {
 }
 _BATCH_BYTES = 128 * 1024 * 1024  # of CSV per batch: bounds memory (about 1 GB at peak)
 _WRITERS = 2
+#: One partition to write: file, dataset, partition keys, rows, provenance, base-mart rows.
+_WriteJob = tuple[ArchiveFile, str, dict[str, str], pa.Table, dict[str, Any], pa.Table | None]
 LOG_DIR = "_log"
 REPORT_DIR = "_reports"
 STAGING_DIR = ".staging"
@@ -375,31 +377,48 @@ class _Batch:
         idx = marts.column("_file_idx").to_numpy()
         return idx, marts.drop_columns(["_file_idx"])
 
-    def partition_stats(self, table: pa.Table) -> dict[int, dict[str, Any]]:
-        self.con.register("tbl", table)
+    def partition_stats(
+        self, table: pa.Table, marts: tuple[Any, pa.Table] | None = None
+    ) -> dict[int, dict[str, Any]]:
         stats: dict[int, dict[str, Any]] = {}
         if self.kind == "street":
+            assert marts is not None
+            # Counts come from the batch's base-mart rows (a few per LSOA and category, not
+            # millions of rows): crimes there are already the distinct Crime IDs.
+            self.con.register(
+                "mart_rows",
+                pa.Table.from_arrays(
+                    [pa.array(marts[0]), *marts[1].columns],
+                    names=["_file_idx", *marts[1].column_names],
+                ),
+            )
             rows = self.con.execute(
-                "SELECT _file_idx, count(*), count(DISTINCT crime_id) FILTER (WHERE NOT is_asb), "
-                "count(*) FILTER (WHERE is_asb), count(*) FILTER (WHERE no_location), "
-                "count(*) FILTER (WHERE duplicate_id), "
-                "count(*) FILTER (WHERE category = 'unknown'), "
-                "count(*) FILTER (WHERE outcome_group = 'unknown'), "
+                "SELECT _file_idx, sum(rows), sum(crimes), sum(asb_incidents), "
+                "sum(no_location_rows), sum(duplicate_id_rows), "
+                "sum(rows) FILTER (WHERE category = 'unknown'), "
                 "list(DISTINCT lsoa_code) FILTER (WHERE lsoa_code IS NOT NULL) "
-                "FROM tbl GROUP BY _file_idx"
+                "FROM mart_rows GROUP BY _file_idx"
             ).fetchall()
-            for idx, n, crimes, asb, noloc, dup, unk_cat, unk_out, codes in rows:
+            unknown_outcome = np.bincount(
+                np.asarray(table.column("_file_idx").to_numpy(), dtype=np.int64),
+                weights=pc.fill_null(
+                    pc.equal(table.column("outcome_group"), "unknown"), False
+                ).to_numpy(zero_copy_only=False),
+                minlength=len(self.files),
+            )
+            for idx, n, crimes, asb, noloc, dup, unk_cat, codes in rows:
                 stats[idx] = {
-                    "rows": n,
-                    "crimes": crimes,
-                    "asb_rows": asb,
-                    "no_location_rows": noloc,
-                    "duplicate_id_rows": dup,
-                    "unknown_category_rows": unk_cat,
-                    "unknown_outcome_rows": unk_out,
+                    "rows": int(n),
+                    "crimes": int(crimes),
+                    "asb_rows": int(asb),
+                    "no_location_rows": int(noloc),
+                    "duplicate_id_rows": int(dup),
+                    "unknown_category_rows": int(unk_cat or 0),
+                    "unknown_outcome_rows": int(unknown_outcome[idx]),
                     "lsoa_vintage": _vintage(codes or []),
                 }
         else:
+            self.con.register("tbl", table)
             extra = (
                 ", count(*) FILTER (WHERE dated_previous_month)"
                 if self.kind == "stop-and-search"
@@ -532,6 +551,25 @@ def _load(
         f"SET temp_directory = '{(lake_dir / STAGING_DIR / ingest_id / 'duckdb').as_posix()}'"
     )
     _lookup_tables(con)
+    # Writes of batch n run in the writer threads while this thread reads and shapes batch
+    # n + 1 (DuckDB's reads use both cores, our shaping one): at most two batches are held.
+    pool = ThreadPoolExecutor(max_workers=_WRITERS)
+    writing: tuple[list[Future[None]], _Batch] | None = None
+
+    def finish_writes() -> None:
+        nonlocal writing, done_files, rows_done
+        if writing is None:
+            return
+        futures, written = writing
+        writing = None
+        for fut in futures:
+            fut.result()  # re-raises a failed write: the ingest stops, partitions stay whole
+        report.files.extend(written.results.values())
+        done_files += len(written.files)
+        rows_done += sum(r.rows_kept for r in written.results.values())
+        if progress:
+            progress(Progress(done_files, files_total, rows_done))
+
     try:
         for batch_files in _batches(files):
             batch = _Batch(con, batch_files, max_line_bytes)
@@ -541,17 +579,13 @@ def _load(
             if batch.row_rejects:
                 # Written before the partitions: a kept partition never lacks its rejects' record.
                 _write_rejects(rejects_path, batch.row_rejects)
+            jobs: list[_WriteJob] = []
             if raw is not None:
                 table = batch.transform(raw)
-                stats = batch.partition_stats(table)
                 marts = batch.marts(table) if batch.kind == "street" else None
+                stats = batch.partition_stats(table, marts)
                 idx_col = table.column("_file_idx").to_numpy()
                 table = table.drop_columns(["_file_idx"])
-                jobs: list[
-                    tuple[
-                        ArchiveFile, str, dict[str, str], pa.Table, dict[str, Any], pa.Table | None
-                    ]
-                ] = []
                 for i, f in enumerate(batch_files):
                     res = batch.results[f.source]
                     lo, hi = np.searchsorted(idx_col, [i, i + 1])
@@ -599,16 +633,13 @@ def _load(
                     jobs.append((f, dataset, keys, table.slice(lo, hi - lo), prov, mart))
                     res.status = "replaced" if previous else "loaded"
                     changed.append((dataset, f.force, f.month))
-                # Partitions are independent, and Parquet encoding and fsync release the GIL:
-                # two writer threads use both cores.
-                with ThreadPoolExecutor(max_workers=_WRITERS) as pool:
-                    list(pool.map(lambda job: _write_job(lake_dir, *job), jobs))
-            report.files.extend(batch.results.values())
-            done_files += len(batch_files)
-            rows_done += sum(r.rows_kept for r in batch.results.values())
-            if progress:
-                progress(Progress(done_files, files_total, rows_done))
+            # Partitions are independent, and Parquet encoding and fsync release the GIL:
+            # two writer threads use both cores.
+            finish_writes()
+            writing = ([pool.submit(_write_job, lake_dir, *job) for job in jobs], batch)
+        finish_writes()
     finally:
+        pool.shutdown(wait=True, cancel_futures=True)
         con.close()
     rejected_rows = [f for f in report.files if f.rows_rejected]
     if rejected_rows:

@@ -53,11 +53,15 @@ def mart_sql(source: str, file_key: str | None = None) -> str:
 
 
 _MART_SQL = f"""
-WITH s AS (
-    SELECT *, row_number() OVER (PARTITION BY {{part}}crime_id ORDER BY line) AS copy_no
-    FROM {{source}}
-), firsts AS (
-    SELECT *, (crime_id IS NOT NULL AND copy_no = 1 AND NOT is_asb) AS counts_as_crime FROM s
+WITH firsts AS (
+    -- Only rows flagged duplicate_id (a Crime ID seen more than once in its file, about 2%)
+    -- need the window that finds each ID's first row; every other row is its ID's first.
+    SELECT *, (crime_id IS NOT NULL AND NOT is_asb) AS counts_as_crime
+    FROM {{source}} WHERE NOT duplicate_id
+    UNION ALL
+    SELECT *, (crime_id IS NOT NULL AND NOT is_asb
+               AND row_number() OVER (PARTITION BY {{part}}crime_id ORDER BY line) = 1)
+    FROM {{source}} WHERE duplicate_id
 )
 SELECT
     {{part}}lsoa_code,
