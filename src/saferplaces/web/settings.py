@@ -17,6 +17,8 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from ..workspace import Workspace
+from .accounts.oidc import BACKEND as OIDC_BACKEND
+from .accounts.oidc import oidc_settings
 from .database import database_from_url, sqlite_database
 from .security import DEFAULT_CSP, SECRET_KEY_FILE, load_or_create_secret_key
 
@@ -143,6 +145,13 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Optional sign-in through a partner's identity provider (accounts/oidc.py): only when the
+# SAFERPLACES_OIDC_* variables are set, and only for accounts that already exist.
+_oidc = oidc_settings(os.environ)
+globals().update(_oidc)
+SAFERPLACES_OIDC_ENABLED = bool(_oidc)
+if SAFERPLACES_OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.append(OIDC_BACKEND)
 LOGIN_URL = "accounts:sign_in"
 LOGIN_REDIRECT_URL = "public:home"
 LOGOUT_REDIRECT_URL = "public:home"

@@ -22,7 +22,14 @@ class SignInView(auth_views.LoginView):
     redirect_authenticated_user = False
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_context_data(**kwargs), "failure_limit": settings.AXES_FAILURE_LIMIT}
+        return {
+            **super().get_context_data(**kwargs),
+            "failure_limit": settings.AXES_FAILURE_LIMIT,
+            "oidc_provider": getattr(settings, "SAFERPLACES_OIDC_PROVIDER_NAME", None)
+            if settings.SAFERPLACES_OIDC_ENABLED
+            else None,
+            "oidc_failed": self.request.GET.get("oidc") == "failed",
+        }
 
     def get_default_redirect_url(self) -> str:
         # Partners land on their dashboard; accounts without one on the home page.
