@@ -126,9 +126,10 @@ def work_profile(data: Path, out: Path, **_: Any) -> dict[str, Any]:
     """``ours`` with its stages wrapped in timers (nested stages are reported inside their
     parent: e.g. 'fsync' is part of 'write street partitions').
 
-    Stages run by the ingest's writer threads are filed under the main-thread stage that was
-    running when they started ('partition writes'), summed over threads, with the thread's
-    own CPU time; main-thread stages get the process CPU time (all threads, DuckDB's too)."""
+    Partition writes run in the ingest's writer threads while the main thread reads and
+    shapes the next batch: their stages are summed over threads, with the thread's own CPU
+    time; main-thread stages get the process CPU time (all threads: DuckDB's, and the writes
+    that overlapped them)."""
     import pyarrow.parquet as pq
 
     from saferplaces.lake import catalog, mart, partition
@@ -161,8 +162,8 @@ def work_profile(data: Path, out: Path, **_: Any) -> dict[str, Any]:
         @functools.wraps(fn)
         def wrapper(*a: Any, **k: Any) -> Any:
             me = threading.get_ident()
-            if me not in stacks:  # a worker thread: file it under the main thread's stage
-                stacks[me] = list(stacks[main][:1])
+            if me not in stacks:  # a writer thread: its own top-level stages
+                stacks[me] = []
             stack = stacks[me]
             cpu_clock = time.process_time if me == main else time.thread_time
             key = " / ".join([*stack, name])
@@ -177,19 +178,6 @@ def work_profile(data: Path, out: Path, **_: Any) -> dict[str, Any]:
                 stack.pop()
 
         return wrapper
-
-    if hasattr(ing, "ThreadPoolExecutor"):  # the writer pool: time the whole parallel phase
-        base = ing.ThreadPoolExecutor
-
-        class TimedPool(base):  # type: ignore[misc, valid-type]
-            def map(self, fn: Any, *iterables: Any, **kw: Any) -> Any:
-                run = timed(
-                    "partition writes",
-                    lambda: list(super(TimedPool, self).map(fn, *iterables, **kw)),
-                )
-                return run()
-
-        ing.ThreadPoolExecutor = TimedPool
 
     # Module attributes are looked up at call time, so patching them is enough. One wrapper
     # per function, installed under every name it is called by; a name the library no longer
@@ -575,9 +563,11 @@ def render_profile(profile: dict[str, Any]) -> list[str]:
         "One extra run of ours with its stages wrapped in timers (wall clock and process CPU, "
         f"all threads): {total:.1f} s wall, {total_cpu:.1f} s CPU; the re-ingest after it "
         f"{re['seconds']:.1f} s wall, {re['cpu_ingest']:.1f} s CPU. Indented stages are part "
-        "of the stage above them; stages are ordered by CPU. Stages inside 'partition writes' "
-        "run in the ingest's writer threads: their wall and CPU (the thread's own) are summed "
-        "over threads, so they can add up to more than the elapsed 'partition writes'. Peak "
+        "of the stage above them; stages are ordered by CPU. The 'write ... partitions' "
+        "stages run in the ingest's two writer threads while the main thread reads and shapes "
+        "the next batch: their wall and CPU (the thread's own) are summed over threads, and the "
+        "CPU of main-thread stages is the whole process's (so it includes writes that ran at "
+        "the same time). Stages therefore overlap and add up to more than the total. Peak "
         "RSS is the process's RSS high-water mark, sampled every 5 ms, while the stage ran.",
         "",
         "| stage | calls | wall (s) | wall share | CPU (s) | CPU share | peak RSS in stage (MB) "
@@ -603,13 +593,7 @@ def render_profile(profile: dict[str, Any]) -> list[str]:
             f"{cpu:.2f} | {100 * cpu / total_cpu:.0f}% | {f'{pk:,.0f}' if pk else '–'} | "
             f"{re_stages.get(k, none)[0]:.2f} |"
         )
-    top = [v for k, v in stages.items() if " / " not in k]
-    other, other_cpu = total - sum(v[0] for v in top), total_cpu - sum(v[3] for v in top)
-    out += [
-        f"| *other (outside the timed stages)* | | {other:.2f} | {100 * other / total:.0f}% | "
-        f"{other_cpu:.2f} | {100 * other_cpu / total_cpu:.0f}% | | |",
-        "",
-    ]
+    # (No "other" row: the stages overlap in time, so the remainder would mean nothing.)
     return out
 
 
