@@ -226,11 +226,20 @@ def test_vendored_assets_are_versioned_licensed_and_free_of_gov_uk_branding() ->
         "govuk-frontend-6.6.0.min.css",
         "govuk-frontend-6.6.0.min.js",
         "htmx-4.0.1.min.js",
+        "maplibre-gl-5.24.1.LICENSE.txt",
+        "maplibre-gl-5.24.1.css",
+        "maplibre-gl-csp-5.24.1.min.js",
+        "maplibre-gl-csp-worker-5.24.1.min.js",
+        "pmtiles-4.5.0.min.js",
     ]
     readme = (vendor / "README.md").read_text("utf-8")
     for name in files[1:]:
         assert name in readme
-    assert "MIT" in readme and "0BSD" in readme
+    assert "MIT" in readme and "0BSD" in readme and "BSD-3-Clause" in readme
+    # No source map is referenced (none is shipped).
+    for name in files:
+        if name.endswith((".js", ".css")):
+            assert "sourceMappingURL" not in (vendor / name).read_text("utf-8"), name
     css = (vendor / "govuk-frontend-6.6.0.min.css").read_text("utf-8")
     assert "@font-face" not in css and "GDS Transport" not in css
     assert "url(" not in css  # no images (crest) or fonts referenced
