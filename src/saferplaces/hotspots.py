@@ -248,7 +248,7 @@ def police_hotspots(
         if hot_known:
             burden = hotspot_burden(hot_known, codes, [residents[c] for c in codes])
             notes.append(
-                f"{burden.overall_share:.0%} of residents live in an LSOA with crimes counted "
+                f"{burden.overall_share:.1%} of residents live in an LSOA with crimes counted "
                 "in a hotspot cell. Who they are (e.g. by deprivation) is not assessed: no "
                 "deprivation table is loaded in this workspace."
             )

@@ -38,6 +38,8 @@ MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     "dashboard:indicators": ("/dashboard/indicators/", DASHBOARD),
     "dashboard:export_csv": ("/dashboard/indicators/export.csv", DASHBOARD),
     "dashboard:export_xlsx": ("/dashboard/indicators/export.xlsx", DASHBOARD),
+    "dashboard:hotspots": ("/dashboard/hotspots/", DASHBOARD),
+    "dashboard:hotspots_geojson": ("/dashboard/hotspots.geojson", DASHBOARD),
     # The 3-month sample gives no indicator a monthly series, so partners get 404 (no chart);
     # charts with data are tested in test_dashboard.py.
     "dashboard:chart": (
@@ -241,6 +243,7 @@ class _InlineFinder(HTMLParser):
         (ANON, "/scorecard/editions/"),
         (ANON, "/scorecard/editions/1/"),
         ("partner", "/dashboard/indicators/"),
+        ("partner", "/dashboard/hotspots/?months=3&cell_size=1000"),
         ("analyst", "/dashboard/indicators/?level=district"),
     ],
 )

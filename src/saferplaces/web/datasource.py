@@ -19,12 +19,15 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
+from ..hotspots import HotspotMap
 from ..lake.catalog import connect, list_partitions
 from ..lake.mart import MART
 from ..lake.quality import DatasetCoverage, coverage
 from ..taxonomy import Category, categories, forces
 from ..workspace import Workspace
 from .accounts.roles import Capability, can
+from .hotspot_data import HotspotRequest as HotspotRequest
+from .hotspot_data import hotspots as _hotspots
 from .lake_views import LEVELS as LEVELS
 from .lake_views import AreaRow
 from .lake_views import evaluations as _evaluations
@@ -398,6 +401,20 @@ class PartnerData(PublicData):
 
     def lake_state(self) -> str:
         return lake_state(self.workspace)
+
+    def hotspots(self, request: HotspotRequest) -> HotspotMap:
+        """Gi* hotspots of the partnership's located police.uk crimes, with the equality notes
+        (raises :class:`~saferplaces.hotspots.HotspotError` with a reason to show)."""
+        forces = self.dashboard_forces()
+        parts = [
+            p
+            for p in list_partitions(self.workspace.lake_dir, "street")
+            if p.keys.get("force") in forces
+        ]
+        months = sorted({p.keys["month"] for p in parts})
+        # Residents by LSOA of the data's own vintage, for the who-lives-there check.
+        vintage = 2021 if {p.provenance.get("lsoa_vintage") for p in parts} == {"2021"} else 2011
+        return _hotspots(self.workspace, self.lake_state(), forces, months, request, vintage)
 
     def dashboard_forces(self) -> list[str]:
         """The partnership's forces; if none are configured, every force with street data."""

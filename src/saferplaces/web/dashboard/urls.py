@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import indicators, views
+from . import indicators, maps, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -11,4 +11,6 @@ urlpatterns = [
     path("indicators/export.csv", indicators.export, {"fmt": "csv"}, name="export_csv"),
     path("indicators/export.xlsx", indicators.export, {"fmt": "xlsx"}, name="export_xlsx"),
     path("indicators/charts/<slug:indicator>.svg", indicators.chart, name="chart"),
+    path("hotspots/", maps.hotspots, name="hotspots"),
+    path("hotspots.geojson", maps.hotspots_geojson, name="hotspots_geojson"),
 ]
