@@ -10,9 +10,12 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
+from saferplaces.geo.peers import PeerGroup, save_peer_group
 from saferplaces.web.accounts import services
 from saferplaces.web.accounts.models import User
 from saferplaces.web.accounts.roles import ROLE_CAPABILITIES, Capability, Role
+from saferplaces.web.jobs.models import Job
+from saferplaces.workspace import Workspace
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +29,8 @@ SIGN_IN_REDIRECT = "redirect to sign-in"
 # roles.py, so that a change to the permission map has to be made in both places on purpose).
 PUBLIC = dict.fromkeys(ROLES, 200)
 DASHBOARD = {r: SIGN_IN_REDIRECT if r == ANON else 200 if r in PARTNERS else 403 for r in ROLES}
+ANALYSTS = {"analyst", "admin"}
+ANALYST = {r: SIGN_IN_REDIRECT if r == ANON else 200 if r in ANALYSTS else 403 for r in ROLES}
 MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     "public:home": ("/", PUBLIC),
     "public:data": ("/data/", PUBLIC),
@@ -66,6 +71,19 @@ MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
         "/api/evaluations",
         {r: 401 if r == ANON else 200 if r in PARTNERS else 403 for r in ROLES},
     ),
+    # Analyst tools: loading data, rebuilding, publishing, areas (job 1 and the peer group
+    # "matrix-peers" are made by _analyst_objects below).
+    "analyst:index": ("/analyst/", ANALYST),
+    "analyst:upload": ("/analyst/upload/", ANALYST),
+    "analyst:rebuild": ("/analyst/rebuild/", ANALYST),
+    "analyst:publish": ("/analyst/publish/", ANALYST),
+    "analyst:job": ("/analyst/jobs/1/", ANALYST),
+    "analyst:job_progress": ("/analyst/jobs/1/progress/", ANALYST),
+    "analyst:areas": ("/analyst/areas/", ANALYST),
+    "analyst:peer_groups": ("/analyst/peer-groups/", ANALYST),
+    "analyst:peer_group_new": ("/analyst/peer-groups/new/", ANALYST),
+    "analyst:peer_group_edit": ("/analyst/peer-groups/matrix-peers/edit/", ANALYST),
+    "analyst:peer_group_delete": ("/analyst/peer-groups/matrix-peers/delete/", ANALYST),
 }
 ADMIN = {r: SIGN_IN_REDIRECT if r == ANON else 200 if r == "admin" else 403 for r in ROLES}
 ADMIN_URLS = [
@@ -76,6 +94,15 @@ ADMIN_URLS = [
     "/admin/accounts/auditevent/",
     "/admin/axes/accessattempt/",
 ]
+
+
+@pytest.fixture(autouse=True)
+def _analyst_objects(db: None, workspace: Workspace) -> None:
+    """A job and a peer group, so that the matrix and the inline-script check walk their
+    pages (the rest of the analyst tools is tested in test_jobs.py)."""
+    Job.objects.create(pk=1, kind=Job.Kind.REBUILD, created_by_label="matrix@example.org")
+    group = PeerGroup("matrix-peers", "lad", ["E06000022", "E06000023"], "For the role matrix")
+    save_peer_group(workspace.root, group, replace_existing=True)
 
 
 def all_url_names() -> set[str]:
@@ -136,6 +163,8 @@ def test_matrix_agrees_with_the_permission_map() -> None:
         caps = ROLE_CAPABILITIES[role]
         assert (Capability.VIEW_DASHBOARD in caps) == (role.value in PARTNERS)
         assert (Capability.MANAGE_USERS in caps) == (role == Role.ADMIN)
+        assert (Capability.ANALYSE in caps) == (role.value in ANALYSTS)
+        assert (Capability.PUBLISH in caps) == (role.value in ANALYSTS)
         assert Capability.VIEW_PUBLIC in caps
 
 
@@ -245,6 +274,17 @@ class _InlineFinder(HTMLParser):
         ("partner", "/dashboard/indicators/"),
         ("partner", "/dashboard/hotspots/?months=3&cell_size=1000"),
         ("analyst", "/dashboard/indicators/?level=district"),
+        ("analyst", "/analyst/"),
+        ("analyst", "/analyst/upload/"),
+        ("analyst", "/analyst/rebuild/"),
+        ("analyst", "/analyst/publish/"),
+        ("analyst", "/analyst/jobs/1/"),
+        ("analyst", "/analyst/jobs/1/progress/"),
+        ("analyst", "/analyst/areas/"),
+        ("analyst", "/analyst/peer-groups/"),
+        ("analyst", "/analyst/peer-groups/new/"),
+        ("analyst", "/analyst/peer-groups/matrix-peers/edit/"),
+        ("analyst", "/analyst/peer-groups/matrix-peers/delete/"),
     ],
 )
 def test_pages_have_no_inline_script_or_style(role: str, path: str) -> None:

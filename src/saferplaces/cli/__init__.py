@@ -74,3 +74,4 @@ from . import ingest as _ingest  # noqa: E402,F401
 from . import partners as _partners  # noqa: E402,F401
 from . import scorecard as _scorecard  # noqa: E402,F401
 from . import serve as _serve  # noqa: E402,F401
+from . import worker as _worker  # noqa: E402,F401

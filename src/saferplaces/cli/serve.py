@@ -7,6 +7,9 @@ Both need the ``web`` extra; Django is imported only when one of them runs. Prod
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -51,11 +54,20 @@ def _setup_web(workspace: Path) -> None:
     is_flag=True,
     help="Make sure the demo analyst account exists and print a fresh password for it.",
 )
-def serve(workspace: Path, host: str, port: int, demo: bool) -> None:
+@click.option(
+    "--worker/--no-worker",
+    "with_worker",
+    default=True,
+    show_default=True,
+    help="Also run the background worker (saferplaces worker) that runs uploads and "
+    "publications, as a child process stopped with the server.",
+)
+def serve(workspace: Path, host: str, port: int, demo: bool, with_worker: bool) -> None:
     """Serve the web app for a workspace (demo or one machine).
 
-    Applies the database migrations first. For a shared deployment (gunicorn behind a TLS
-    proxy, PostgreSQL) see docs/web.md."""
+    Applies the database migrations first, then starts the background worker. For a shared
+    deployment (gunicorn behind a TLS proxy, PostgreSQL, the worker as a service) see
+    docs/web.md."""
     if host in _LOOPBACK:
         # Plain http on this machine only: cookies cannot be Secure or the browser would not
         # send them back (settings.py explains). Any other address is assumed to sit behind TLS.
@@ -82,14 +94,45 @@ def serve(workspace: Path, host: str, port: int, demo: bool) -> None:
             "a TLS proxy (docs/web.md). Cookies are Secure, so browsers must reach it over "
             "HTTPS; set SAFERPLACES_ALLOWED_HOSTS to the host names they use."
         )
-    call_command(
-        "runserver",
-        f"{shown}:{port}",
-        use_reloader=False,
-        use_threading=True,
-        use_ipv6=":" in host,
-        skip_checks=False,
-    )
+    child = _start_worker(settings.WORKSPACE.root) if with_worker else None
+    # SIGTERM ends the server like Ctrl-C, so that the worker is stopped with it below.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        call_command(
+            "runserver",
+            f"{shown}:{port}",
+            use_reloader=False,
+            use_threading=True,
+            use_ipv6=":" in host,
+            skip_checks=False,
+        )
+    finally:
+        if child is not None:
+            _stop_child(child)
+
+
+def _exit_on_sigterm(signum: int, frame: Any) -> None:
+    raise SystemExit(0)
+
+
+def _start_worker(root: Path) -> subprocess.Popen[bytes]:
+    """``saferplaces worker`` for the workspace, as a child that also exits if we die."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", "from saferplaces.cli import main; main()", "worker",
+         "--workspace", str(root), "--exit-with-parent"],
+    )  # fmt: skip
+    _say(f"Background worker started (process {child.pid}).")
+    return child
+
+
+def _stop_child(child: subprocess.Popen[bytes]) -> None:
+    # SIGTERM first: the worker records a running job as stopped before it exits.
+    child.terminate()
+    try:
+        child.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
 
 
 @main.group()

@@ -22,6 +22,8 @@ def site(request: HttpRequest) -> dict[str, Any]:
     ]
     if can(user, Capability.VIEW_DASHBOARD):
         nav.append({"text": "Dashboard", "href": reverse("dashboard:index")})
+    if can(user, Capability.ANALYSE):
+        nav.append({"text": "Analyst tools", "href": reverse("analyst:index")})
     if can(user, Capability.MANAGE_USERS):
         nav.append({"text": "Administration", "href": reverse("admin:index")})
     for item in nav:

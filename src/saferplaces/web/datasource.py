@@ -14,7 +14,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -504,3 +504,45 @@ def partner_data(user: object) -> PartnerData:
     if not can(user, Capability.VIEW_DASHBOARD):
         raise PermissionDenied("partner data needs a partner role")
     return PartnerData(workspace(), "analyst" if can(user, Capability.ANALYSE) else "partner")
+
+
+# --- Analyst tools (saferplaces.web.jobs) ----------------------------------------------------
+
+if TYPE_CHECKING:
+    from ..geo.peers import PeerGroup
+
+
+class AnalystData(PartnerData):
+    """What the analyst tools read and change directly: the stored area levels and the peer
+    groups (a small workspace file). Loading data and publishing run as background jobs.
+    (The geography modules are imported when first used: they take a third of a second.)"""
+
+    def area_levels(self) -> list[dict[str, Any]]:
+        from ..geo.store import level_summaries
+
+        return level_summaries(self.workspace.lake_dir)
+
+    def peer_groups(self) -> list[PeerGroup]:
+        from ..geo.peers import load_peer_groups
+
+        return load_peer_groups(self.workspace.root)
+
+    def peer_group(self, name: str) -> PeerGroup | None:
+        return next((g for g in self.peer_groups() if g.name == name), None)
+
+    def save_peer_group(self, group: PeerGroup, *, replace: bool) -> None:
+        """Add ``group`` or replace the one of its name; ValueError says what is wrong."""
+        from ..geo.peers import save_peer_group
+
+        save_peer_group(self.workspace.root, group, replace_existing=replace)
+
+    def delete_peer_group(self, name: str) -> None:
+        from ..geo.peers import delete_peer_group
+
+        delete_peer_group(self.workspace.root, name)
+
+
+def analyst_data(user: object) -> AnalystData:
+    if not can(user, Capability.ANALYSE):
+        raise PermissionDenied("the analyst tools need the analyst role")
+    return AnalystData(workspace(), "analyst")

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "saferplaces.web.accounts",
     "saferplaces.web.public",
     "saferplaces.web.dashboard",
+    "saferplaces.web.jobs",
 ]
 
 MIDDLEWARE = [
@@ -237,6 +238,13 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": _static_backend},
 }
+
+# --- Uploads (analyst tools) -----------------------------------------------------------------
+
+# Every uploaded file streams to a temporary file in the workspace (never memory, and not /tmp,
+# which may be RAM), and a request's files are refused past this size (jobs/uploads.py).
+SAFERPLACES_UPLOAD_MAX_MB = _env_int("SAFERPLACES_UPLOAD_MAX_MB", 2048)
+FILE_UPLOAD_HANDLERS = ["saferplaces.web.jobs.uploads.LimitedUploadHandler"]
 
 # --- Locale ----------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("saferplaces.web.public.urls")),
     path("", include("saferplaces.web.accounts.urls")),
     path("dashboard/", include("saferplaces.web.dashboard.urls")),
+    path("analyst/", include("saferplaces.web.jobs.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

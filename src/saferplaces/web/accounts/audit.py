@@ -1,4 +1,5 @@
-"""Recording the audit log: sign-ins, failed sign-ins, sign-outs, lock-outs, account changes.
+"""Recording the audit log: sign-ins, failed sign-ins, sign-outs, lock-outs, account changes,
+uploads of data and publications of Scorecard editions.
 
 Who acted comes from a context variable: :class:`AuditContextMiddleware` sets it to the request
 for every web request (so a role changed in the admin site is attributed to the administrator
@@ -28,6 +29,9 @@ class EventKind(StrEnum):
     USER_CREATED = "user_created"
     PERMISSION_CHANGED = "permission_changed"
     PASSWORD_RESET = "password_reset"
+    DATA_UPLOADED = "data_uploaded"
+    PUBLISH_REQUESTED = "publish_requested"
+    EDITION_PUBLISHED = "edition_published"
 
 
 EVENT_KIND_CHOICES: list[tuple[str, str]] = [
@@ -38,6 +42,9 @@ EVENT_KIND_CHOICES: list[tuple[str, str]] = [
     (EventKind.USER_CREATED, "Account created"),
     (EventKind.PERMISSION_CHANGED, "Role, organisation or access changed"),
     (EventKind.PASSWORD_RESET, "Password reset by an administrator"),
+    (EventKind.DATA_UPLOADED, "Data uploaded for loading"),
+    (EventKind.PUBLISH_REQUESTED, "Publication of an edition confirmed"),
+    (EventKind.EDITION_PUBLISHED, "Edition published"),
 ]
 
 
