@@ -67,10 +67,37 @@ class IngestLimits(_Strict):
     )
 
 
+class Maps(_Strict):
+    basemap_pmtiles: str = Field(
+        "",
+        description="URL (on this site) of a raster PMTiles basemap drawn under the web maps; "
+        "empty: no basemap.",
+    )
+    basemap_style: str = Field(
+        "",
+        description="URL (on this site) of a MapLibre style JSON for a vector basemap, whose "
+        "sources may be pmtiles:// URLs; overrides basemap_pmtiles.",
+    )
+    basemap_attribution: str = Field(
+        "", description="Attribution shown under every map that draws the basemap."
+    )
+
+
+class OpenData(_Strict):
+    min_cell_size: int = Field(
+        0,
+        ge=0,
+        description="Smallest police.uk count the public area pages, downloads and API show; "
+        "smaller ones are suppressed. 0: none (police.uk publishes them as open data).",
+    )
+
+
 class WorkspaceConfig(_Strict):
     partnership: Partnership
     storage: Storage = Field(default_factory=lambda: Storage())  # type: ignore[call-arg]
     ingest: IngestLimits = Field(default_factory=lambda: IngestLimits())  # type: ignore[call-arg]
+    maps: Maps = Field(default_factory=lambda: Maps())
+    open_data: OpenData = Field(default_factory=lambda: OpenData())
 
 
 def _format_errors(path: Path, exc: ValidationError) -> str:

@@ -5,7 +5,7 @@ Django.
 
 The workspace (tests/web/sample.py) holds the committed police.uk sample
 (tests/data/policeuk/avon-sample), ingested once per session (per xdist worker) by the
-``sample_lake`` fixture.
+``sample_lake`` fixture, with the demo's district boundaries and one district's briefing.
 """
 
 from __future__ import annotations
@@ -54,6 +54,10 @@ def sample_lake() -> Path:
     """The test workspace's lake, with the committed sample ingested."""
     from tests.web.sample import SAMPLE, WORKSPACE
 
+    from saferplaces.briefings import generate_briefings
+    from saferplaces.demo import demo_data
+    from saferplaces.geo.importer import import_areas
+    from saferplaces.geo.store import has_level
     from saferplaces.indicators import workspace_indicators
     from saferplaces.indicators.editions import list_editions, publish_edition
     from saferplaces.lake.ingest import ingest
@@ -62,6 +66,23 @@ def sample_lake() -> Path:
     if not any(WORKSPACE.lake_dir.glob("street/*")):
         report = ingest(WORKSPACE.lake_dir, [SAMPLE])
         assert report.ok, report.to_dict()
+    if not has_level(WORKSPACE.lake_dir, "lad"):
+        # The demo's real district boundaries (ONS 2011, generalised): maps and GeoJSON.
+        import_areas(
+            WORKSPACE,
+            demo_data("boundaries", "avon-and-somerset-districts-2011.geojson"),
+            level="lad",
+            code_field="code",
+            name_field="name",
+            vintage="2011",
+        )
+    briefings = WORKSPACE.published_dir / "briefings" / "lad"
+    if not (briefings / "report.json").exists():
+        # One district's neighbourhood briefing, where the demo writes them (no PDF: seconds).
+        made = generate_briefings(
+            WORKSPACE, "lad", briefings, areas=["E06000022"], pdf=False, make_zip=False
+        )
+        assert made.ok, made.failures
     if not list_editions(WORKSPACE):
         # A restricted partner dataset (MARAC cases), so that the tests can show it never
         # reaches the public or parish councils.

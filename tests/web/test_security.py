@@ -56,6 +56,18 @@ MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     "public:scorecard_history": ("/scorecard/editions/", PUBLIC),
     "public:scorecard_edition": ("/scorecard/editions/1/", PUBLIC),
     "public:scorecard_file": ("/scorecard/editions/1/files/scorecard.csv", PUBLIC),
+    # The area finder, area pages, briefings and open-data downloads: police.uk open data for
+    # everyone (the test workspace has the district boundaries and one district's briefing).
+    "public:areas": ("/areas/?q=bath", PUBLIC),
+    "public:area": ("/areas/lad/E06000022/", PUBLIC),
+    "public:area_chart": ("/areas/lad/E06000022/chart.svg", PUBLIC),
+    "public:briefing_file": ("/briefings/lad/E06000022.html", PUBLIC),
+    "public:downloads": ("/data/downloads/", PUBLIC),
+    "public:download_counts_csv": ("/data/downloads/lad/counts.csv", PUBLIC),
+    "public:download_counts_csvw": ("/data/downloads/lad/counts.csv-metadata.json", PUBLIC),
+    "public:download_counts_json": ("/data/downloads/msoa/counts.json", PUBLIC),
+    "public:download_counts_geojson": ("/data/downloads/lad/counts.geojson", PUBLIC),
+    "public:download_boundaries": ("/data/downloads/lad/boundaries.geojson", PUBLIC),
     # The JSON API: open data for anyone; partner evaluations need a partner session or token
     # (anonymous: 401, as an API answers, not a redirect to a sign-in page).
     "api:api-root": ("/api/", dict.fromkeys(ROLES, 404)),
@@ -271,6 +283,13 @@ class _InlineFinder(HTMLParser):
         (ANON, "/scorecard/"),
         (ANON, "/scorecard/editions/"),
         (ANON, "/scorecard/editions/1/"),
+        (ANON, "/areas/"),
+        (ANON, "/areas/?q=bristol"),
+        (ANON, "/areas/lad/E06000022/"),
+        (ANON, "/areas/force/avon-and-somerset/"),
+        (ANON, "/areas/msoa/E02002985/"),
+        ("partner", "/areas/lad/E06000022/"),
+        (ANON, "/data/downloads/"),
         ("partner", "/dashboard/indicators/"),
         ("partner", "/dashboard/hotspots/?months=3&cell_size=1000"),
         ("analyst", "/dashboard/indicators/?level=district"),

@@ -339,6 +339,35 @@ def denominators_list(workspace: Path) -> None:
         console.print(f"stored:  {d.label} by {d.level}, {len(d.values)} areas")
 
 
+# ---- postcodes ----------------------------------------------------------------------------
+
+
+@areas.group()
+def postcodes() -> None:
+    """Postcode search for the public area finder, from the ONS postcode lookup (NSPL/ONSPD)."""
+
+
+@postcodes.command("import")
+@workspace_option
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def postcodes_import(workspace: Path, file: Path) -> None:
+    """Import the ONS National Statistics Postcode Lookup (NSPL) or Postcode Directory (ONSPD).
+
+    FILE is the lookup's CSV (from its zip, e.g. Data/NSPL_FEB_2024_UK.csv). Its columns pcds,
+    lsoa21 and/or lsoa11, and laua (oslaua in the ONSPD) are read; terminated postcodes and
+    postcodes outside England and Wales are skipped. What is kept is, per postcode district
+    (BS1 of BS1 4ST), the number of postcodes in each LSOA; it replaces any earlier import."""
+    from ..geo.postcodes import import_postcodes
+
+    ws = open_workspace(workspace)
+    rep = import_postcodes(ws.lake_dir, file)
+    console.print(
+        f"Imported {rep.postcodes:,} live postcodes in England and Wales from {rep.source} "
+        f"({rep.districts:,} postcode districts, LSOA {'/'.join(map(str, rep.vintages))}); "
+        f"skipped {rep.terminated:,} terminated and {rep.outside:,} outside England and Wales."
+    )
+
+
 # ---- peer groups --------------------------------------------------------------------------
 
 

@@ -17,7 +17,9 @@ def site(request: HttpRequest) -> dict[str, Any]:
     here = request.path
     nav: list[dict[str, Any]] = [
         {"text": "Home", "href": reverse("public:home")},
+        {"text": "Find your area", "href": reverse("public:areas")},
         {"text": "Scorecard", "href": reverse("public:scorecard")},
+        {"text": "Open data", "href": reverse("public:downloads")},
         {"text": "Data and caveats", "href": reverse("public:data")},
     ]
     if can(user, Capability.VIEW_DASHBOARD):
@@ -26,10 +28,16 @@ def site(request: HttpRequest) -> dict[str, Any]:
         nav.append({"text": "Analyst tools", "href": reverse("analyst:index")})
     if can(user, Capability.MANAGE_USERS):
         nav.append({"text": "Administration", "href": reverse("admin:index")})
+    # The current item is the one whose address is the longest start of this page's
+    # (/data/downloads/ is "Open data", not "Data and caveats").
+    matches = [
+        i["href"]
+        for i in nav
+        if here == i["href"] or (i["href"] != "/" and here.startswith(i["href"]))
+    ]
+    best = max(matches, key=len, default=None)
     for item in nav:
-        item["current"] = here == item["href"] or (
-            item["href"] != "/" and here.startswith(item["href"])
-        )
+        item["current"] = item["href"] == best
     return {
         "partnership_name": partnership_name(),
         "navigation": nav,

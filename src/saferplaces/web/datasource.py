@@ -26,12 +26,16 @@ from ..lake.quality import DatasetCoverage, coverage
 from ..taxonomy import Category, categories, forces
 from ..workspace import Workspace
 from .accounts.roles import Capability, can
+from .area_data import AreasMixin
 from .hotspot_data import HotspotRequest as HotspotRequest
 from .hotspot_data import hotspots as _hotspots
 from .lake_views import LEVELS as LEVELS
-from .lake_views import AreaRow
+from .lake_views import AreaRow as AreaRow
+from .lake_views import LevelArrays as LevelArrays
+from .lake_views import area_levels as _area_levels
 from .lake_views import evaluations as _evaluations
 from .lake_views import level_arrays as _level_arrays
+from .lake_views import parent_level as parent_level
 from .lake_views import state as _state
 from .scorecard_data import EDITION_CONTENT_TYPES as EDITION_CONTENT_TYPES
 from .scorecard_data import EDITION_DOWNLOADS as EDITION_DOWNLOADS
@@ -90,6 +94,24 @@ def cached_evaluations(ws: Workspace, audience: str) -> list[dict[str, Any]]:
 
 def level_arrays(ws: Workspace, level: str) -> Any:
     return _level_arrays(ws, level, lake_state(ws))
+
+
+def area_levels(ws: Workspace) -> tuple[str, ...]:
+    """The levels of areas the public pages offer (force, lad, msoa and imported levels)."""
+    return _area_levels(ws, lake_state(ws))
+
+
+def lake_coverage(ws: Workspace) -> list[DatasetCoverage]:
+    """Months, rows and shares per force and dataset (from partition provenance, kept per lake
+    state)."""
+    return _cached_coverage(ws)
+
+
+def partition_provenance(
+    ws: Workspace, dataset: str
+) -> list[tuple[dict[str, str], dict[str, Any]]]:
+    """(keys, provenance) of every partition of a lake dataset (e.g. ``areas``)."""
+    return [(p.keys, p.provenance) for p in list_partitions(ws.lake_dir, dataset)]
 
 
 def lake_state_figures(ws: Workspace) -> Any:
@@ -244,7 +266,7 @@ def _span(label: str, cov: DatasetCoverage) -> DatasetSpan:
     )
 
 
-class PublicData(EditionsMixin):
+class PublicData(AreasMixin, EditionsMixin):
     """What anyone may see."""
 
     def __init__(self, ws: Workspace) -> None:
@@ -309,7 +331,11 @@ class PublicData(EditionsMixin):
 
     def area_counts(self, level: str, code: str) -> AreaCounts | None:
         """police.uk crimes by category and month for one area, with ASB incidents and the
-        rate per 1,000 residents (the denominator named). Missing months are None."""
+        rate per 1,000 residents (the denominator named). Missing months are None, and so are
+        figures hidden by disclosure control when ``[open_data] min_cell_size`` is set."""
+        protected = self.protected_area_counts(level, code)
+        if protected is not None:
+            return protected
         arrays = level_arrays(self.workspace, level)
         st = lake_state_figures(self.workspace)
         if arrays is None or st is None or code not in arrays.index:

@@ -20,6 +20,8 @@ from ..workspace import Workspace
 LEVELS = ("force", "lad", "msoa")
 LEVEL_LABELS = {"force": "police force area", "lad": "district", "msoa": "MSOA"}
 PARENT_LEVEL = {"lad": "force", "msoa": "lad"}
+#: Parent of a level the workspace imported (wards, parishes, neighbourhoods...).
+IMPORTED_PARENT_LEVEL = "lad"
 
 _lock = threading.RLock()
 _cache: dict[str, LakeState] = {}
@@ -48,6 +50,7 @@ class LakeState:
     key: str
     cube: Any
     levels: dict[str, LevelArrays] = field(default_factory=dict)
+    imported_levels: tuple[str, ...] | None = None
     evaluations: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
@@ -67,9 +70,28 @@ def state(ws: Workspace, key: str) -> LakeState | None:
         return current
 
 
+def parent_level(level: str) -> str | None:
+    return PARENT_LEVEL.get(level, None if level in LEVELS else IMPORTED_PARENT_LEVEL)
+
+
+def area_levels(ws: Workspace, key: str) -> tuple[str, ...]:
+    """:data:`LEVELS` and the levels the workspace imported (boundaries or an LSOA lookup,
+    e.g. wards or parishes), which are counted the same way as the indicator engine does."""
+    st = state(ws, key)
+    if st is None:
+        return LEVELS
+    with _lock:
+        if st.imported_levels is None:
+            from ..geo import LOOKUP_LEVELS, Hierarchy
+
+            stored = Hierarchy.for_workspace(ws).levels()
+            st.imported_levels = tuple(lv for lv in stored if lv not in LOOKUP_LEVELS)
+        return LEVELS + st.imported_levels
+
+
 def level_arrays(ws: Workspace, level: str, key: str) -> LevelArrays | None:
     st = state(ws, key)
-    if st is None or level not in LEVELS:
+    if st is None or level not in area_levels(ws, key):
         return None
     with _lock:
         if level in st.levels:
@@ -79,15 +101,15 @@ def level_arrays(ws: Workspace, level: str, key: str) -> LevelArrays | None:
 
         lv = build_level(ws, st.cube, level)
         parents: dict[str, str | None] = {}
-        parent_level = PARENT_LEVEL.get(level)
-        if parent_level == "force":
+        plevel = parent_level(level)
+        if plevel == "force":
             parents = dict.fromkeys(
                 lv.codes, st.cube.forces[0] if len(st.cube.forces) == 1 else None
             )
-        elif parent_level is not None:
+        elif plevel is not None:
             try:
                 h = Hierarchy.for_workspace(ws, vintage=lookup_vintage(st.cube))  # type: ignore[arg-type]
-                parents = {c: h.parent(c, parent_level, level=level) for c in lv.codes}
+                parents = {c: h.parent(c, plevel, level=level) for c in lv.codes}
             except Exception:  # a level without a parent lookup: no parents, not an error
                 parents = {}
         try:
