@@ -306,3 +306,164 @@ def test_browser_dashboard_indicators(page: Any, server: Server) -> None:
     assert "(force)" not in page.locator("main").inner_text()
     assert serious_violations(page) == []
     page.screenshot(path=str(SCREENSHOTS / "dashboard-indicators.png"), full_page=False)
+
+
+# --- Analyst tools: a server of their own ---------------------------------------------------
+# The journey loads a month and publishes edition 1, which would change what the tests above
+# see: it runs against a second server, whose lake starts with January and February only.
+
+
+@dataclass
+class AnalystServer:
+    url: str
+    workspace: Workspace
+    email: str
+    password: str
+    output: Path
+
+
+@pytest.fixture(scope="module")
+def analyst_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AnalystServer]:
+    root = tmp_path_factory.mktemp("browser-analyst")
+    ws = Workspace.create(root / "ws", NAME, forces=["avon-and-somerset"])
+    port = _free_port()
+    output = root / "serve.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SAFERPLACES_"))}
+    env.pop("DATABASE_URL", None)
+    with output.open("w") as log:
+        # serve starts the background worker as its child and stops it when it stops.
+        proc = subprocess.Popen(
+            [sys.executable, "-c", "from saferplaces.cli import main; main()", "serve",
+             "--workspace", str(ws.root), "--port", str(port), "--demo"],
+            stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        assert ingest(ws.lake_dir, [SAMPLE / "2018-01", SAMPLE / "2018-02"]).ok
+        deadline = time.monotonic() + 60
+        while "Background worker started" not in output.read_text():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"saferplaces serve did not start:\n{output.read_text()}")
+            time.sleep(0.2)
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"saferplaces serve did not start:\n{output.read_text()}")
+            time.sleep(0.2)
+        text = output.read_text()
+        email = re.search(r"email:\s+(\S+)", text)
+        password = re.search(r"password:\s+(\S+)", text)
+        assert email and password, text
+        yield AnalystServer(url, ws, email.group(1), password.group(1), output)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    # The worker was stopped with the server (no process left running the workspace's jobs).
+    worker = re.search(r"Background worker started \(process (\d+)\)", output.read_text())
+    assert worker is not None
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(worker.group(1)), 0)
+
+
+def _sign_in_analyst(page: Any, server: AnalystServer) -> None:
+    page.goto(f"{server.url}/sign-in/")
+    page.get_by_label("Email address").fill(server.email)
+    page.get_by_label("Password", exact=True).fill(server.password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{server.url}/dashboard/")
+
+
+def test_browser_analyst_uploads_a_month_watches_it_and_publishes_an_edition(
+    page: Any, analyst_server: AnalystServer
+) -> None:
+    server = analyst_server
+    messages: list[str] = []
+    page.on("console", lambda m: messages.append(m.text))
+    _sign_in_analyst(page, server)
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Analyst tools").click()
+    assert serious_violations(page) == []
+    page.get_by_role("link", name="Upload police.uk data").click()
+    assert "January 2018 to February 2018" in page.locator("main").inner_text()
+    assert serious_violations(page) == []
+
+    # A file that is not police.uk data is refused with its name and the reason.
+    not_data = server.output.parent / "notes.txt"
+    not_data.write_text("minutes of the meeting\n")
+    page.get_by_label("Files to load").set_input_files(str(not_data))
+    page.get_by_role("button", name="Upload and load").click()
+    summary = page.locator(".govuk-error-summary")
+    assert "notes.txt: not a zip archive or a police.uk CSV file" in summary.inner_text()
+    assert serious_violations(page) == []
+
+    march = SAMPLE / "2018-03" / "2018-03-avon-and-somerset-street.csv"
+    page.get_by_label("Files to load").set_input_files(str(march))
+    page.get_by_role("button", name="Upload and load").click()
+    page.wait_for_url(re.compile(r".*/analyst/jobs/\d+/$"))
+    job_url = page.url
+    # The page follows the job by itself (htmx polls its progress): no reload.
+    page.wait_for_selector("#job-result", timeout=60_000)
+    assert page.url == job_url
+    progress = page.locator("#job-progress").inner_text()
+    assert "Finished" in progress and "Nothing was rejected" in progress
+    assert "1 new file" in progress
+    files = page.get_by_role("table", name=re.compile("Files"))
+    assert "2018-03-avon-and-somerset-street.csv" in files.inner_text()
+    assert "loaded" in files.inner_text()
+    assert serious_violations(page) == []
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "analyst-upload.png"), full_page=True)
+
+    # Publish: a form, a confirmation naming what will be published, then the job.
+    page.goto(f"{server.url}/analyst/")
+    page.get_by_role("link", name="Publish a Scorecard edition").click()
+    assert serious_violations(page) == []
+    page.get_by_label("Note for readers").fill("First edition, published from the browser")
+    page.get_by_role("button", name="Continue").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Publish edition 1?"
+    assert "January 2018 to March 2018" in page.locator("#publish-summary").inner_text()
+    assert serious_violations(page) == []
+    page.get_by_role("button", name="Publish edition 1").click()
+    page.wait_for_url(re.compile(r".*/analyst/jobs/\d+/$"))
+    page.wait_for_selector("#job-result", timeout=120_000)
+    assert "Edition 1 published" in page.locator("#job-result").inner_text()
+    assert serious_violations(page) == []
+    page.get_by_role("link", name="Read Scorecard edition 1").click()
+    assert "Verified" in page.locator("#verification").inner_text()
+    assert not [m for m in messages if "Content Security Policy" in m], messages
+
+
+def test_browser_axe_area_tools(page: Any, analyst_server: AnalystServer) -> None:
+    _sign_in_analyst(page, analyst_server)
+    for path in ("/analyst/areas/", "/analyst/peer-groups/", "/analyst/peer-groups/new/"):
+        page.goto(analyst_server.url + path)
+        assert serious_violations(page) == [], path
+    page.get_by_label("Name").fill("msg")
+    page.get_by_label("Level of the members").fill("lad")
+    page.get_by_label("Member area codes").fill("E06000022")
+    page.get_by_role("button", name="Save").click()
+    assert "needs at least two members" in page.locator(".govuk-error-summary").inner_text()
+    assert serious_violations(page) == []
+
+
+def test_browser_job_page_without_javascript(browser: Any, analyst_server: AnalystServer) -> None:
+    """Without JavaScript nothing polls: the page offers a link to look again."""
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        _sign_in_analyst(page, analyst_server)
+        page.goto(f"{analyst_server.url}/analyst/rebuild/")
+        page.get_by_role("button", name="Start the rebuild").click()
+        page.wait_for_url(re.compile(r".*/analyst/jobs/\d+/$"))
+        deadline = time.monotonic() + 60
+        while page.locator("#job-result").count() == 0:
+            assert time.monotonic() < deadline, page.locator("main").inner_text()
+            page.get_by_role("link", name="Refresh this page").click()
+            page.wait_for_load_state()
+        assert "partition" in page.locator("#job-result").inner_text()
+    finally:
+        context.close()

@@ -390,6 +390,16 @@ def test_failed_and_stale_jobs_say_so() -> None:
     assert client.get("/analyst/jobs/999999/").status_code == 404
 
 
+def test_how_long_a_job_took() -> None:
+    start = timezone.now()
+    took = [
+        Job(started_at=start, finished_at=start + timezone.timedelta(seconds=s)).took
+        for s in (0.4, 1, 65, 120)
+    ]
+    assert took == ["0 seconds", "1 second", "1 minute 5 seconds", "2 minutes"]
+    assert Job().took == ""
+
+
 def test_index_lists_recent_jobs() -> None:
     Job.objects.create(kind="rebuild", created_by_label="ann@example.org")
     text = text_of(signed_in().get("/analyst/"))

@@ -49,9 +49,9 @@ class Capability(StrEnum):
     VIEW_PARISH_BRIEFINGS = "view_parish_briefings"
     #: The partnership dashboard: partner-only figures and workflow.
     VIEW_DASHBOARD = "view_dashboard"
-    #: Loading data, data-quality detail, drafting editions (not yet built).
+    #: The analyst tools: loading data, rebuilds, areas and peer groups (saferplaces.web.jobs).
     ANALYSE = "analyse"
-    #: Publishing an edition of the Scorecard or a briefing (not yet built).
+    #: Publishing an edition of the Scorecard (the analyst tools' publish page).
     PUBLISH = "publish"
     #: Recording recommendations to the partnership and their answers (not yet built).
     MANAGE_RECOMMENDATIONS = "manage_recommendations"

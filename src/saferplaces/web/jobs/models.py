@@ -100,6 +100,18 @@ class Job(models.Model):
             return None
         return min(100, round(100 * int(self.files_done) / int(self.files_total)))
 
+    @property
+    def took(self) -> str:
+        """How long it ran, in words ("4 seconds", "2 minutes 5 seconds")."""
+        if self.started_at is None or self.finished_at is None:
+            return ""
+        seconds = max(0, round((self.finished_at - self.started_at).total_seconds()))
+        minutes, seconds = divmod(seconds, 60)
+        parts = [f"{minutes} minute{'s' * (minutes != 1)}"] if minutes else []
+        if seconds or not minutes:
+            parts.append(f"{seconds} second{'s' * (seconds != 1)}")
+        return " ".join(parts)
+
     def is_stale(self, now: Any = None) -> bool:
         """Running, but its worker has not been heard from for :data:`STALE_AFTER_S`."""
         if self.status != self.Status.RUNNING or self.heartbeat_at is None:
