@@ -96,8 +96,8 @@ class WorkspaceConfig(_Strict):
     partnership: Partnership
     storage: Storage = Field(default_factory=lambda: Storage())  # type: ignore[call-arg]
     ingest: IngestLimits = Field(default_factory=lambda: IngestLimits())  # type: ignore[call-arg]
-    maps: Maps = Field(default_factory=lambda: Maps())
-    open_data: OpenData = Field(default_factory=lambda: OpenData())
+    maps: Maps = Field(default_factory=lambda: Maps())  # type: ignore[call-arg]
+    open_data: OpenData = Field(default_factory=lambda: OpenData())  # type: ignore[call-arg]
 
 
 def _format_errors(path: Path, exc: ValidationError) -> str:

@@ -36,7 +36,7 @@ from ..workspace import Workspace
 from .scorecard_data import month_name
 
 if TYPE_CHECKING:
-    from .datasource import AreaRow, LevelArrays
+    from .datasource import AreaCounts, AreaRow, LevelArrays
 
 
 def parent_level(level: str) -> str | None:
@@ -875,7 +875,7 @@ class AreasMixin:
         rows: list[AreaRow] = CACHE.get(self._key("all-areas"), make)
         return rows
 
-    def protected_area_counts(self, level: str, code: str) -> Any:
+    def protected_area_counts(self, level: str, code: str) -> AreaCounts | None:
         """The API's :class:`~.datasource.AreaCounts` of one area from the protected table,
         when the workspace sets a minimum cell size (None otherwise, or for no such area)."""
         from .datasource import AreaCounts, CategoryCounts
@@ -1160,7 +1160,7 @@ class AreasMixin:
             if areas is None or table is None:
                 return None
             codes = [str(c) for c in areas.codes]
-            props: dict[str, list[Any]] = {}
+            props: dict[str, Sequence[Any]] = {}
             rows = [
                 geojson_feature_properties(table, c)
                 if counts

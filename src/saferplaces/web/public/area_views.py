@@ -114,7 +114,7 @@ def area(request: HttpRequest, level: str, code: str) -> HttpResponse:
     summary = data.area_summary(level, code)
     if summary is None:
         raise Http404("no such area")
-    chain = []
+    chain: list[Any] = []
     parent = summary.parent
     while parent is not None and len(chain) < 6:
         chain.append(parent)
