@@ -6,6 +6,7 @@ process (run until the queue is empty; SIGTERM; two workers sharing one queue)."
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -164,6 +165,8 @@ def test_rejected_rows_and_files_are_reported_not_failed(ws: Workspace) -> None:
     (row,) = r["rejected_rows"]
     assert row["file"] == "my-2018-02-avon-and-somerset-street.csv" and row["line"] == "6"
     assert "not-a-number" in row["raw"] and r["rejected_rows_total"] == 1
+    assert re.fullmatch(r"_reports/.+-rejected-rows\.csv", r["rejected_rows_report"])
+    assert (ws.lake_dir / r["rejected_rows_report"]).exists()
     assert job.pk == done.pk
 
 
@@ -174,6 +177,14 @@ def test_a_failing_job_is_recorded_with_its_error(ws: Workspace) -> None:
     assert done.status == "failed" and done.finished_at is not None
     assert done.error == "edition 99 does not exist, so it cannot be corrected"
     assert not AuditEvent.objects.filter(kind="edition_published").exists()
+
+
+def test_a_worker_on_another_workspace_says_so(ws: Workspace, tmp_path: Path) -> None:
+    job = queue.enqueue(Job.Kind.INGEST, sample_upload(ws))
+    other = Workspace.create(tmp_path / "other", "Other")
+    done = worker.run_next(other)
+    assert done is not None and done.pk == job.pk and done.status == "failed"
+    assert "does the worker run on the web app's workspace" in done.error
 
 
 def test_an_unexpected_crash_is_recorded_and_the_upload_removed(

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
+from ...errors import SaferPlacesError
 from ...lake import ingest as ingest_mod
 from ...lake.mart import rebuild_marts
 from ...workspace import Workspace
@@ -30,6 +31,17 @@ class Reporter(Protocol):
 
 
 Task = Callable[[Workspace, Job, Reporter], dict[str, Any]]
+
+
+def _uploaded(ws: Workspace, params: dict[str, Any]) -> Path:
+    """The job's upload folder, which the web server filled before queueing the job."""
+    folder = upload_folder(ws, params["upload"])
+    if not folder.is_dir():
+        raise SaferPlacesError(
+            f"the uploaded files are not in {folder}: does the worker run on the web app's "
+            "workspace (the same folder as SAFERPLACES_WORKSPACE)?"
+        )
+    return folder
 
 
 def _display_names(ws: Workspace, params: dict[str, Any]) -> dict[str, str]:
@@ -95,7 +107,12 @@ def ingest_summary(report: ingest_mod.IngestReport, names: dict[str, str]) -> di
         "rejected_files": [f for f in files if f["status"] == "rejected"][:SHOWN_FILES],
         "rejected_rows": rows,
         "rejected_rows_total": rows_total,
-        "rejected_rows_report": report.rejected_rows_report,
+        # Named inside the lake (the full path is the server's business).
+        "rejected_rows_report": (
+            f"{ingest_mod.REPORT_DIR}/{Path(report.rejected_rows_report).name}"
+            if report.rejected_rows_report
+            else None
+        ),
         "marts_rebuilt": report.marts_rebuilt,
     }
 
@@ -103,7 +120,7 @@ def ingest_summary(report: ingest_mod.IngestReport, names: dict[str, str]) -> di
 def run_ingest(ws: Workspace, job: Job, report: Reporter) -> dict[str, Any]:
     """``saferplaces ingest`` on the job's uploaded files."""
     params = job.params
-    folder = upload_folder(ws, params["upload"])
+    folder = _uploaded(ws, params)
     limits = ws.config.ingest
     report(stage="Unpacking and checking the files")
 
@@ -180,7 +197,7 @@ def run_import_areas(ws: Workspace, job: Job, report: Reporter) -> dict[str, Any
     from ...geo.importer import import_areas
 
     params = job.params
-    folder = upload_folder(ws, params["upload"])
+    folder = _uploaded(ws, params)
     (stored,) = params["files"]
     report(stage="Reading and checking the boundaries")
     imported = import_areas(

@@ -98,7 +98,8 @@ class IncomingFile(TemporaryUploadedFile):
     folder would have to exist before the app starts, and the workspace may be new)."""
 
     def __init__(self, name: str, content_type: str, charset: str | None, extra: Any) -> None:
-        file = tempfile.NamedTemporaryFile(suffix=".upload", dir=incoming_dir())
+        # Not a with block: the uploaded file owns it (closing it deletes it, as in Django).
+        file = tempfile.NamedTemporaryFile(suffix=".upload", dir=incoming_dir())  # noqa: SIM115
         UploadedFile.__init__(self, file, name, content_type, 0, charset, extra)
 
 
