@@ -22,8 +22,11 @@ from django.utils import timezone
 from tests.support import REPO
 from tests.web.sample import SAMPLE
 
+from saferplaces.demo import demo_data
+from saferplaces.geo.store import level_summaries
 from saferplaces.indicators.editions import list_editions
 from saferplaces.lake.catalog import list_partitions
+from saferplaces.lake.ingest import ingest
 from saferplaces.web.accounts.models import AuditEvent, User
 from saferplaces.web.jobs import queue, worker
 from saferplaces.web.jobs.models import Job
@@ -137,6 +140,31 @@ def test_ingest_job_loads_the_sample_and_records_progress(
     assert [e.number for e in list_editions(ws)] == [1]
     (event,) = AuditEvent.objects.filter(kind="edition_published")
     assert event.actor == user and event.detail["edition"] == 1 and event.detail["job"] == pub.pk
+
+
+def test_rebuild_job_rebuilds_a_missing_mart_partition(ws: Workspace) -> None:
+    assert ingest(ws.lake_dir, [SAMPLE / "2018-01", SAMPLE / "2018-02"]).ok
+    marts = list_partitions(ws.lake_dir, "crime_monthly")
+    assert len(marts) == 2
+    marts[0].path.unlink()
+    queue.enqueue(Job.Kind.REBUILD, {})
+    done = worker.run_next(ws)
+    assert done is not None and done.status == "succeeded"
+    assert done.result == {"marts_rebuilt": 1}
+    assert len(list_partitions(ws.lake_dir, "crime_monthly")) == 2
+
+
+def test_area_import_job_stores_the_boundaries(ws: Workspace) -> None:
+    geojson = demo_data("boundaries", "avon-and-somerset-districts-2011.geojson")
+    params = uploaded(ws, [("lad.geojson", geojson.read_bytes())])
+    params.update(level="lad", code_field="code", name_field="name", vintage="2011", merge=False)
+    queue.enqueue(Job.Kind.IMPORT_AREAS, params)
+    done = worker.run_next(ws)
+    assert done is not None and done.status == "succeeded", done.error
+    assert done.result["level"] == "lad" and done.result["imported"] == 9
+    assert done.result["stored"] == 9 and done.result["source_crs"]
+    assert [s["level"] for s in level_summaries(ws.lake_dir)] == ["lad"]
+    assert not upload_folder(ws, params["upload"]).exists()
 
 
 def test_rejected_rows_and_files_are_reported_not_failed(ws: Workspace) -> None:
