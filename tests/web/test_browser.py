@@ -442,9 +442,15 @@ def test_browser_analyst_uploads_a_month_watches_it_and_publishes_an_edition(
     assert not [m for m in messages if "Content Security Policy" in m], messages
 
 
-def test_browser_axe_area_tools(page: Any, analyst_server: AnalystServer) -> None:
+def test_browser_axe_analyst_pages(page: Any, analyst_server: AnalystServer) -> None:
     _sign_in_analyst(page, analyst_server)
-    for path in ("/analyst/areas/", "/analyst/peer-groups/", "/analyst/peer-groups/new/"):
+    pages = [
+        "/analyst/rebuild/",
+        "/analyst/areas/",
+        "/analyst/peer-groups/",
+        "/analyst/peer-groups/new/",
+    ]
+    for path in pages:
         page.goto(analyst_server.url + path)
         assert serious_violations(page) == [], path
     page.get_by_label("Name").fill("msg")
@@ -453,6 +459,17 @@ def test_browser_axe_area_tools(page: Any, analyst_server: AnalystServer) -> Non
     page.get_by_role("button", name="Save").click()
     assert "needs at least two members" in page.locator(".govuk-error-summary").inner_text()
     assert serious_violations(page) == []
+    page.get_by_label("Member area codes").fill("E06000022\nE06000023")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(f"{analyst_server.url}/analyst/peer-groups/")
+    assert "Saved peer group ‘msg’ (2 members)" in page.locator("main").inner_text()
+    assert serious_violations(page) == []
+    for link in ("Change msg", "Delete msg"):
+        page.goto(f"{analyst_server.url}/analyst/peer-groups/")
+        page.get_by_role("link", name=link).click()
+        assert serious_violations(page) == [], link
+    page.get_by_role("button", name="Delete peer group").click()
+    assert "No peer groups yet" in page.locator("main").inner_text()
 
 
 def test_browser_job_page_without_javascript(browser: Any, analyst_server: AnalystServer) -> None:

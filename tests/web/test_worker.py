@@ -349,6 +349,34 @@ def test_worker_command_runs_jobs_and_two_workers_share_a_queue(ws: Workspace) -
     assert {w for _, w in rows} <= {f"{os.uname().nodename}:{p.pid}" for p in procs}
 
 
+KILLED = """
+import sys
+from datetime import timedelta
+from django.utils import timezone
+from saferplaces.web import setup
+setup(sys.argv[1])
+from saferplaces.web.jobs.models import Job
+# What a worker killed with SIGKILL leaves: a running job whose heartbeat stopped.
+Job.objects.filter(pk=1).update(
+    status="running", worker="gone:1", heartbeat_at=timezone.now() - timedelta(minutes=5)
+)
+"""
+
+
+@pytest.mark.slow
+def test_the_next_worker_recovers_a_killed_workers_job(ws: Workspace) -> None:
+    subprocess.run(
+        [sys.executable, "-c", PREPARE, str(ws.root), "2"], env=_env(), cwd=REPO, check=True
+    )
+    subprocess.run([sys.executable, "-c", KILLED, str(ws.root)], env=_env(), cwd=REPO, check=True)
+    proc = _worker(ws, "--once")
+    out = proc.communicate(timeout=60)[0]
+    assert proc.returncode == 0 and "Worker finished: 1 job(s) run." in out, out
+    assert "job 1 (rebuild): its worker stopped; marked failed" in out
+    (dead, _), (ran, _) = _statuses(ws)
+    assert (dead, ran) == ("failed", "succeeded")
+
+
 @pytest.mark.slow
 def test_worker_command_stops_on_sigterm(ws: Workspace) -> None:
     subprocess.run(
