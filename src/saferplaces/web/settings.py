@@ -242,7 +242,9 @@ STORAGES = {
 # --- Uploads (analyst tools) -----------------------------------------------------------------
 
 # Every uploaded file streams to a temporary file in the workspace (never memory, and not /tmp,
-# which may be RAM), and a request's files are refused past this size (jobs/uploads.py).
+# which may be RAM), and a request's files are refused past this size (jobs/uploads.py). The
+# only handler, so FILE_UPLOAD_MAX_MEMORY_SIZE does not apply; DATA_UPLOAD_MAX_MEMORY_SIZE
+# (Django's 2.5 MB) still bounds a form's other fields, which file data does not count towards.
 SAFERPLACES_UPLOAD_MAX_MB = _env_int("SAFERPLACES_UPLOAD_MAX_MB", 2048)
 FILE_UPLOAD_HANDLERS = ["saferplaces.web.jobs.uploads.LimitedUploadHandler"]
 
