@@ -201,6 +201,8 @@ def main() -> None:
             ("latest Scorecard (public)", "/scorecard/", {}, 150),
             (f"Scorecard edition {latest} (public)", f"/scorecard/editions/{latest}/", {}, 150),
             ("API counts (public)", "/api/counts?level=lad&area=E06000023", {}, 150),
+            ("area page (public)", "/areas/lad/E06000023/", {}, 150),
+            ("area finder search (public)", "/areas/?q=bristol", {}, 150),
             ("partner dashboard", "/dashboard/", cookies, 300),
             ("partner indicators", "/dashboard/indicators/", cookies, 300),
         ]

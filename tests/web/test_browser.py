@@ -4,7 +4,8 @@ run as a subprocess on a free port, on a workspace built from the committed poli
 They skip when /usr/bin/chromium or Playwright is missing, except under
 SAFERPLACES_REQUIRE_SERVICES=1 (CI), where they fail. Playwright's own browser download is
 never used (``playwright install`` is never run). The home page, dashboard, Scorecard and
-dashboard-indicators screenshots in docs/screenshots/ are taken here.
+dashboard-indicators screenshots in docs/screenshots/ are taken here, and those of the area
+finder, an area page and the open-data downloads.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = REPO / "docs" / "screenshots"
 NAME = "Avon and Somerset demo (test sample)"
+BATH = "E06000022"
 
 
 def _missing() -> str | None:
@@ -114,6 +116,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         # Load the lake while the server starts: pages read it per request.
         assert ingest(ws.lake_dir, [SAMPLE]).ok
         publish_edition(ws, workspace_indicators(ws), note="First", formats=("html", "csv"))
+        _areas_and_briefing(ws)
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -141,6 +144,25 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def _areas_and_briefing(ws: Workspace) -> None:
+    """The demo's district boundaries (for the maps) and a briefing for Bath and North East
+    Somerset, where the demo writes briefings (the committed sample is mostly Bath)."""
+    from saferplaces.briefings import generate_briefings
+    from saferplaces.demo import demo_data
+    from saferplaces.geo.importer import import_areas
+
+    import_areas(
+        ws,
+        demo_data("boundaries", "avon-and-somerset-districts-2011.geojson"),
+        level="lad",
+        code_field="code",
+        name_field="name",
+        vintage="2011",
+    )
+    out = ws.published_dir / "briefings" / "lad"
+    assert generate_briefings(ws, "lad", out, areas=[BATH], pdf=False, make_zip=False).ok
 
 
 @pytest.fixture(scope="module")
@@ -489,3 +511,116 @@ def test_browser_job_page_without_javascript(browser: Any, analyst_server: Analy
         assert "partition" in page.locator("#job-result").inner_text()
     finally:
         context.close()
+
+
+# --- the public area finder, area pages and open data ---------------------------------------
+
+
+def test_browser_resident_finds_their_area_and_opens_its_briefing(
+    page: Any, server: Server
+) -> None:
+    messages: list[str] = []
+    page.on("console", lambda m: messages.append(m.text))
+    page.goto(server.url + "/")
+    page.get_by_label("Find your area").fill("Bath")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url(re.compile(r".*/areas/\?q=Bath$"))
+    results = page.locator("#results")
+    assert "areas match “Bath”" in results.get_by_role("heading").inner_text()
+    assert serious_violations(page) == []
+    results.get_by_role("link", name="Bath and North East Somerset", exact=True).click()
+    page.wait_for_url(f"{server.url}/areas/lad/{BATH}/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Bath and North East Somerset"
+    figures = page.locator("#figures").inner_text()
+    assert "Crimes per 1,000 residents" in figures and "incidents" in figures
+    assert (
+        "Not compared: 3 months of data are held"
+        in page.locator("#change").locator("xpath=following-sibling::dl[1]").inner_text()
+    )
+    # The chart is an image with a text alternative; the table holds the same figures.
+    chart = page.locator("img.app-chart")
+    assert chart.evaluate("img => img.complete && img.naturalWidth > 0")
+    assert "each month in Bath and North East Somerset" in (chart.get_attribute("alt") or "")
+    page.locator(".app-map.app-map--ready, .app-map.app-map--failed").wait_for()
+    assert serious_violations(page) == []
+    page.screenshot(path=str(SCREENSHOTS / "area.png"), full_page=True)
+    page.get_by_role("link", name="Read the briefing for Bath and North East Somerset").click()
+    page.wait_for_url(f"{server.url}/briefings/lad/{BATH}.html")
+    assert "Bath and North East Somerset" in page.get_by_role("heading", level=1).inner_text()
+    assert not [m for m in messages if "Content Security Policy" in m], messages
+
+
+def test_browser_map_draws_the_districts_and_a_click_opens_one(page: Any, server: Server) -> None:
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(server.url + "/areas/")
+    page.locator(".app-map.app-map--ready, .app-map.app-map--failed").wait_for()
+    if page.locator(".app-map--failed").count():
+        pytest.skip("no WebGL in this headless Chromium: the map is not drawn (lists are)")
+    assert errors == []
+    legend = page.locator(".app-map__legend").inner_text()
+    assert "Crimes per 1,000 residents, latest 12 months" in legend and "No figure" in legend
+    # (not wait_for_function: it evaluates a string, which the page's CSP refuses)
+    loaded = "() => document.querySelector('[data-map]').saferplacesMap.loaded()"
+    deadline = time.monotonic() + 10
+    while not page.evaluate(loaded):
+        assert time.monotonic() < deadline, "the map did not finish loading"
+        page.wait_for_timeout(100)
+    assert serious_violations(page) == []
+    page.locator('section[aria-labelledby="map-heading"]').screenshot(
+        path=str(SCREENSHOTS / "area-finder-map.png")
+    )
+    # Focusing an area's link in the list outlines it and names it under the map.
+    page.locator(f'#list-lad a[data-area-code="{BATH}"]').focus()
+    assert (
+        "Bath and North East Somerset: Crimes per 1,000 residents"
+        in page.locator(".app-map__info").inner_text()
+    )
+    # A click on Bath (the city centre, inside the district) opens its page.
+    page.locator(".app-map__canvas").scroll_into_view_if_needed()
+    x, y = page.evaluate(
+        "() => { const m = document.querySelector('[data-map]').saferplacesMap;"
+        " const p = m.project([-2.36, 51.38]); const r = m.getCanvas().getBoundingClientRect();"
+        " return [r.left + p.x, r.top + p.y]; }"
+    )
+    page.mouse.click(x, y)
+    page.wait_for_url(f"{server.url}/areas/lad/{BATH}/")
+
+
+def test_browser_area_finder_and_pages_work_without_javascript(
+    browser: Any, server: Server
+) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(server.url + "/areas/")
+        assert page.locator(".app-map__fallback").is_visible()
+        page.get_by_role("link", name="Bath and North East Somerset", exact=True).first.click()
+        page.wait_for_url(f"{server.url}/areas/lad/{BATH}/")
+        assert "Crimes per 1,000 residents" in page.locator("#figures").inner_text()
+        page.goto(server.url + "/areas/?q=E02002991")
+        page.locator("#results").get_by_role("link").first.click()
+        page.wait_for_url(f"{server.url}/areas/msoa/E02002991/")
+        assert "Bath and North East Somerset" in page.locator("#parent-link").inner_text()
+    finally:
+        context.close()
+
+
+def test_browser_open_data_downloads(page: Any, server: Server) -> None:
+    page.goto(server.url + "/data/downloads/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Open data downloads"
+    assert "Open Government Licence v3.0" in page.locator("main").inner_text()
+    assert "police.uk (data.police.uk)" in page.locator("#attribution").inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "downloads.png"), full_page=False)
+    page.locator("#policeuk-files summary").click()
+    assert "2018-01-avon-and-somerset-street.csv" in page.locator("#policeuk-files").inner_text()
+    assert serious_violations(page) == []
+    with page.expect_download() as info:
+        page.locator("#level-lad").locator("xpath=..").get_by_role(
+            "link", name="Monthly counts (CSV)"
+        ).click()
+    path = info.value.path()
+    header = Path(path).read_text("utf-8").splitlines()[0]
+    assert header == (
+        "level,area_code,area_name,parent_code,month,category,category_label,unit,count,status"
+    )

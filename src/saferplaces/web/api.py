@@ -18,7 +18,7 @@ from ninja.errors import HttpError
 from ninja.security import HttpBearer, django_auth
 
 from .accounts.roles import Capability, can
-from .datasource import LEVELS, partner_data, public_data
+from .datasource import partner_data, public_data
 
 
 class TokenAuth(HttpBearer):
@@ -129,8 +129,9 @@ class AreaQuery(Schema):
 
 
 def _level(level: str) -> str:
-    if level not in LEVELS:
-        raise HttpError(400, f"unknown level {level!r}: use one of {', '.join(LEVELS)}")
+    levels = public_data().levels()
+    if level not in levels:
+        raise HttpError(400, f"unknown level {level!r}: use one of {', '.join(levels)}")
     return level
 
 
@@ -146,7 +147,8 @@ def _area_counts(q: AreaQuery) -> Any:
 
 @api.get("/areas", response={200: list[Area], 400: Error}, tags=["areas"])
 def areas(request: HttpRequest, level: str = "force") -> Any:
-    """The partnership's areas of a level (force, lad, msoa) with names and parents."""
+    """The partnership's areas of a level (force, lad, msoa, or a level the workspace imported,
+    such as ward) with names and parents."""
     return public_data().areas(_level(level)) or []
 
 

@@ -322,7 +322,8 @@ class PublicData(AreasMixin, EditionsMixin):
     # --- police.uk counts and rates by area (open data) ----------------------------------
 
     def levels(self) -> list[str]:
-        return list(LEVELS)
+        """force, lad, msoa and the levels the workspace imported (wards, parishes...)."""
+        return list(area_levels(self.workspace))
 
     def areas(self, level: str) -> list[AreaRow] | None:
         """The partnership's areas of ``level`` (None: unknown level or an empty lake)."""

@@ -63,15 +63,23 @@ function round2(v) {
   return Math.round(v / p) * p;
 }
 
+// Quantile breaks (each class about as many areas); when many areas share a value, so that
+// quantiles would merge classes, equal steps between the smallest and largest value instead.
 export function classBreaks(values, n = 5) {
   const v = values.filter((x) => typeof x === "number" && Number.isFinite(x)).sort((a, b) => a - b);
-  if (v.length < 2) return [];
+  if (v.length < 2 || v[0] === v[v.length - 1]) return [];
   const out = [];
   for (let k = 1; k < n; k++) {
     const b = round2(v[Math.min(v.length - 1, Math.floor((k * v.length) / n))]);
     if (!out.includes(b) && b > v[0]) out.push(b);
   }
-  return out;
+  if (out.length >= n - 1) return out;
+  const equal = [];
+  for (let k = 1; k < n; k++) {
+    const b = round2(v[0] + ((v[v.length - 1] - v[0]) * k) / n);
+    if (!equal.includes(b) && b > v[0]) equal.push(b);
+  }
+  return equal;
 }
 
 export function colourFor(value, breaks, colours) {
