@@ -45,6 +45,13 @@ MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     "dashboard:export_xlsx": ("/dashboard/indicators/export.xlsx", DASHBOARD),
     "dashboard:hotspots": ("/dashboard/hotspots/", DASHBOARD),
     "dashboard:hotspots_geojson": ("/dashboard/hotspots.geojson", DASHBOARD),
+    "dashboard:drill_start": (
+        "/dashboard/areas/",
+        {r: SIGN_IN_REDIRECT if r == ANON else 302 if r in PARTNERS else 403 for r in ROLES},
+    ),
+    "dashboard:drill": ("/dashboard/areas/lad/E06000022/", DASHBOARD),
+    "dashboard:drill_export_csv": ("/dashboard/areas/lad/E06000022/export.csv", DASHBOARD),
+    "dashboard:drill_export_xlsx": ("/dashboard/areas/lad/E06000022/export.xlsx", DASHBOARD),
     # The 3-month sample gives no indicator a monthly series, so partners get 404 (no chart);
     # charts with data are tested in test_dashboard.py.
     "dashboard:chart": (
@@ -292,6 +299,8 @@ class _InlineFinder(HTMLParser):
         (ANON, "/data/downloads/"),
         ("partner", "/dashboard/indicators/"),
         ("partner", "/dashboard/hotspots/?months=3&cell_size=1000"),
+        ("partner", "/dashboard/areas/force/avon-and-somerset/"),
+        ("analyst", "/dashboard/areas/msoa/E02002985/?category=burglary"),
         ("analyst", "/dashboard/indicators/?level=district"),
         ("analyst", "/analyst/"),
         ("analyst", "/analyst/upload/"),

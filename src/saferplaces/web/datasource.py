@@ -27,6 +27,8 @@ from ..taxonomy import Category, categories, forces
 from ..workspace import Workspace
 from .accounts.roles import Capability, can
 from .area_data import AreasMixin
+from .drilldown_data import Drill as Drill
+from .drilldown_data import drill as _drill
 from .hotspot_data import HotspotRequest as HotspotRequest
 from .hotspot_data import hotspots as _hotspots
 from .lake_views import LEVELS as LEVELS
@@ -442,6 +444,22 @@ class PartnerData(PublicData):
         # Residents by LSOA of the data's own vintage, for the who-lives-there check.
         vintage = 2021 if {p.provenance.get("lsoa_vintage") for p in parts} == {"2021"} else 2011
         return _hotspots(self.workspace, self.lake_state(), forces, months, request, vintage)
+
+    def drill(self, level: str, code: str, category: str = "") -> Drill | None:
+        """One area's crimes, change and rate, and the same for the areas one level down
+        (force → district → MSOA → LSOA); None for an unknown level, area or category."""
+        key = self.lake_state()
+        st = _state(self.workspace, key)
+        if st is None:
+            return None
+        return _drill(
+            st.cube,
+            lambda lv: _level_arrays(self.workspace, lv, key),
+            parent_level,
+            level,
+            code,
+            category,
+        )
 
     def dashboard_forces(self) -> list[str]:
         """The partnership's forces; if none are configured, every force with street data."""

@@ -18,8 +18,10 @@ from ..workspace import Workspace
 
 #: Area levels the web app and API offer.
 LEVELS = ("force", "lad", "msoa")
-LEVEL_LABELS = {"force": "police force area", "lad": "district", "msoa": "MSOA"}
-PARENT_LEVEL = {"lad": "force", "msoa": "lad"}
+LEVEL_LABELS = {"force": "police force area", "lad": "district", "msoa": "MSOA", "lsoa": "LSOA"}
+PARENT_LEVEL = {"lad": "force", "msoa": "lad", "lsoa": "msoa"}
+#: Levels only the dashboard's drill-down offers (force → district → MSOA → LSOA).
+DRILL_ONLY_LEVELS = ("lsoa",)
 #: Parent of a level the workspace imported (wards, parishes, neighbourhoods...).
 IMPORTED_PARENT_LEVEL = "lad"
 
@@ -91,7 +93,7 @@ def area_levels(ws: Workspace, key: str) -> tuple[str, ...]:
 
 def level_arrays(ws: Workspace, level: str, key: str) -> LevelArrays | None:
     st = state(ws, key)
-    if st is None or level not in area_levels(ws, key):
+    if st is None or (level not in area_levels(ws, key) and level not in DRILL_ONLY_LEVELS):
         return None
     with _lock:
         if level in st.levels:

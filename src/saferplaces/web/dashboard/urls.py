@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import indicators, maps, views
+from . import drill, indicators, maps, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -13,4 +13,18 @@ urlpatterns = [
     path("indicators/charts/<slug:indicator>.svg", indicators.chart, name="chart"),
     path("hotspots/", maps.hotspots, name="hotspots"),
     path("hotspots.geojson", maps.hotspots_geojson, name="hotspots_geojson"),
+    path("areas/", drill.start, name="drill_start"),
+    path("areas/<slug:level>/<str:code>/", drill.area, name="drill"),
+    path(
+        "areas/<slug:level>/<str:code>/export.csv",
+        drill.export,
+        {"fmt": "csv"},
+        name="drill_export_csv",
+    ),
+    path(
+        "areas/<slug:level>/<str:code>/export.xlsx",
+        drill.export,
+        {"fmt": "xlsx"},
+        name="drill_export_xlsx",
+    ),
 ]
