@@ -675,3 +675,26 @@ def test_a_failed_postcode_import_keeps_the_stored_lookup(tmp_path: Path) -> Non
         import_postcodes(lake, bad)
     stored = PostcodeDistricts.load(lake)
     assert stored is not None and stored.known("BA1") and stored.known("sw1a")
+
+
+def test_postcode_import_command(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from saferplaces.cli import main
+
+    ws = Workspace.create(tmp_path / "ws", "Postcodes", forces=[FORCE])
+    ok = CliRunner().invoke(
+        main, ["areas", "postcodes", "import", str(NSPL), "--workspace", str(ws.root)]
+    )
+    assert ok.exit_code == 0, ok.output
+    assert "Imported 7 live postcodes in England and Wales from nspl-sample.csv" in " ".join(
+        ok.output.split()
+    )
+    assert "skipped 1 terminated and 2 outside England and Wales" in " ".join(ok.output.split())
+    bad = tmp_path / "bad.csv"
+    bad.write_text("pcds,laua\nBA1 1AA,E06000022\n", "utf-8")
+    refused = CliRunner().invoke(
+        main, ["areas", "postcodes", "import", str(bad), "--workspace", str(ws.root)]
+    )
+    assert refused.exit_code != 0
+    assert f"{bad}, line 1: missing column lsoa21 or lsoa11" in " ".join(refused.output.split())

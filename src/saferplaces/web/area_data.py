@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -725,16 +726,25 @@ def geojson_feature_properties(table: OpenTable, code: str) -> dict[str, Any]:
 
 @dataclass
 class _Cache:
-    lock: threading.RLock = field(default_factory=threading.RLock)
-    entries: dict[tuple[str, ...], Any] = field(default_factory=dict)
+    """Figures kept per lake state (the state is part of every key), least recently used
+    dropped first. Values are computed outside the lock: two threads may both compute one,
+    never block each other on it."""
+
+    maxsize: int = 2048
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    entries: OrderedDict[tuple[str, ...], Any] = field(default_factory=OrderedDict)
 
     def get(self, key: tuple[str, ...], make: Any) -> Any:
         with self.lock:
-            if key not in self.entries:
-                if len(self.entries) > 256:
-                    self.entries.clear()
-                self.entries[key] = make()
-            return self.entries[key]
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                return self.entries[key]
+        value = make()
+        with self.lock:
+            self.entries[key] = value
+            while len(self.entries) > self.maxsize:
+                self.entries.popitem(last=False)
+        return value
 
 
 CACHE = _Cache()
