@@ -150,6 +150,8 @@ def test_openapi_schema_lists_every_route(client: Client) -> None:
         "/api/rates",
         "/api/coverage",
         "/api/evaluations",
+        "/api/open-data/{level}/counts",
+        "/api/open-data/{level}/geojson",
     }
     assert "TokenAuth" in schema["components"]["securitySchemes"]
 

@@ -490,15 +490,17 @@ WARDS = {
 }
 
 
-def _workspace(root: Path, *, min_cell_size: int = 0) -> Workspace:
+def _workspace(root: Path, *, min_cell_size: int = 0, basemap: bool = False) -> Workspace:
     ws = Workspace.create(root, "Areas test partnership", forces=[FORCE])
+    path = ws.root / "saferplaces.toml"
+    text = path.read_text("utf-8")
     if min_cell_size:
-        path = ws.root / "saferplaces.toml"
-        text = path.read_text("utf-8").replace(
-            "min_cell_size = 0", f"min_cell_size = {min_cell_size}"
-        )
-        path.write_text(text, "utf-8")
-        ws = Workspace.open(ws.root)
+        text = text.replace("min_cell_size = 0", f"min_cell_size = {min_cell_size}")
+    if basemap:
+        text = text.replace('basemap_pmtiles = ""', 'basemap_pmtiles = "/basemap/uk.pmtiles"')
+        text = text.replace('basemap_attribution = ""', 'basemap_attribution = "© OSM <b>x</b>"')
+    path.write_text(text, "utf-8")
+    ws = Workspace.open(ws.root)
     assert ingest(ws.lake_dir, [SAMPLE]).ok
     import_areas(
         ws,
@@ -698,3 +700,27 @@ def test_postcode_import_command(tmp_path: Path) -> None:
     )
     assert refused.exit_code != 0
     assert f"{bad}, line 1: missing column lsoa21 or lsoa11" in " ".join(refused.output.split())
+
+
+def test_the_api_serves_the_open_data_documents(client: Client) -> None:
+    counts = client.get("/api/open-data/lad/counts")
+    assert counts.status_code == 200 and counts["Content-Type"] == "application/json"
+    assert counts.content == client.get("/data/downloads/lad/counts.json").content
+    gj = client.get("/api/open-data/lad/geojson")
+    assert gj["Content-Type"] == "application/geo+json"
+    assert gj.json()["metadata"]["licence"]["name"] == "Open Government Licence v3.0"
+    assert client.get("/api/open-data/msoa/geojson").status_code == 404  # no MSOA boundaries
+    assert client.get("/api/open-data/parish/counts").status_code == 400
+    paths = client.get("/api/openapi.json").json()["paths"]
+    assert {"/api/open-data/{level}/counts", "/api/open-data/{level}/geojson"} <= set(paths)
+
+
+def test_a_configured_basemap_reaches_the_maps(
+    client: Client, settings: Any, tmp_path: Path
+) -> None:
+    ws = _workspace(tmp_path / "ws", basemap=True)
+    settings.SAFERPLACES_WORKSPACE = str(ws.root)
+    html = client.get("/areas/").content.decode()
+    assert 'data-basemap-pmtiles="/basemap/uk.pmtiles"' in html
+    assert 'data-basemap-attribution="© OSM &lt;b&gt;x&lt;/b&gt;"' in html
+    assert "vendor/pmtiles-4.5.0.min.js" in html

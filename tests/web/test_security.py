@@ -86,6 +86,8 @@ MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     "api:counts": ("/api/counts?level=force&area=avon-and-somerset", PUBLIC),
     "api:rates": ("/api/rates?level=lad&area=E06000023", PUBLIC),
     "api:coverage": ("/api/coverage", PUBLIC),
+    "api:open_data_counts": ("/api/open-data/lad/counts", PUBLIC),
+    "api:open_data_geojson": ("/api/open-data/lad/geojson", PUBLIC),
     "api:evaluations": (
         "/api/evaluations",
         {r: 401 if r == ANON else 200 if r in PARTNERS else 403 for r in ROLES},

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Query, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer, django_auth
@@ -220,6 +220,36 @@ def rates(request: HttpRequest, q: Query[AreaQuery]) -> Any:
 def coverage(request: HttpRequest) -> Any:
     """Which months of police.uk data the lake holds per force, and what is missing."""
     return public_data().coverage()
+
+
+@api.get(
+    "/open-data/{level}/counts",
+    response={200: dict[str, Any], 400: Error, 404: Error},
+    tags=["open data"],
+)
+def open_data_counts(request: HttpRequest, level: str) -> Any:
+    """Every area of a level: monthly police.uk counts by category (``null``: no data, or
+    suppressed), with ``meta`` (licence, counting rules, disclosure, provenance of every
+    police.uk file). The same document as ``/data/downloads/{level}/counts.json``."""
+    text = public_data().counts_json(_level(level))
+    if text is None:
+        raise HttpError(404, "no police.uk data has been loaded")
+    return HttpResponse(text, content_type="application/json")
+
+
+@api.get(
+    "/open-data/{level}/geojson",
+    response={200: dict[str, Any], 400: Error, 404: Error},
+    tags=["open data"],
+)
+def open_data_geojson(request: HttpRequest, level: str) -> Any:
+    """The areas of a level as GeoJSON (WGS84) with their latest 12 months' figures and a
+    ``metadata`` member (licence, provenance); 404 when no boundaries are stored for the
+    level. The same document as ``/data/downloads/{level}/counts.geojson``."""
+    text = public_data().level_geojson(_level(level), counts=True)
+    if text is None:
+        raise HttpError(404, f"no boundaries are stored for level {level!r}")
+    return HttpResponse(text, content_type="application/geo+json")
 
 
 @api.get(
