@@ -724,3 +724,36 @@ def test_a_configured_basemap_reaches_the_maps(
     assert 'data-basemap-pmtiles="/basemap/uk.pmtiles"' in html
     assert 'data-basemap-attribution="© OSM &lt;b&gt;x&lt;/b&gt;"' in html
     assert "vendor/pmtiles-4.5.0.min.js" in html
+
+
+def test_a_missing_month_is_shown_as_missing_never_as_zero(
+    client: Client, settings: Any, tmp_path: Path
+) -> None:
+    import shutil
+
+    sample = tmp_path / "sample"
+    for month in ("2018-01", "2018-03"):  # police.uk "published nothing" for February
+        shutil.copytree(SAMPLE / month, sample / month)
+    ws = Workspace.create(tmp_path / "ws", "Gap", forces=[FORCE])
+    assert ingest(ws.lake_dir, [sample]).ok
+    settings.SAFERPLACES_WORKSPACE = str(ws.root)
+    html = client.get(f"/areas/lad/{BATH}/").content.decode()
+    row = re.search(r'data-month="2018-02">(.*?)</tr>', html, re.S)
+    assert row is not None and "No data: police.uk published nothing for this month" in row.group(1)
+    text = text_of(client.get(f"/areas/lad/{BATH}/"))
+    assert "with 1 month missing from police.uk" in text
+    assert "police.uk has no data for February 2018" in text
+    rows = csv_rows(client.get("/data/downloads/lad/counts.csv"))
+    feb = [r for r in rows if r["month"] == "2018-02"]
+    assert feb and all(r["count"] == "" and r["status"] == "no data" for r in feb)
+    doc = client.get("/data/downloads/lad/counts.json").json()
+    assert doc["meta"]["months"]["missing"] == ["2018-02"]
+
+
+def test_an_empty_lake_has_no_areas_yet(client: Client, settings: Any, tmp_path: Path) -> None:
+    ws = Workspace.create(tmp_path / "ws", "Empty", forces=[FORCE])
+    settings.SAFERPLACES_WORKSPACE = str(ws.root)
+    assert "No police.uk data has been loaded yet" in text_of(client.get("/areas/"))
+    assert "nothing to download" in text_of(client.get("/data/downloads/"))
+    assert client.get(f"/areas/lad/{BATH}/").status_code == 404
+    assert client.get("/data/downloads/lad/counts.csv").status_code == 404
