@@ -243,7 +243,7 @@ def police_hotspots(
         notes.append(proactive.note)
     if residents and hot_idx.size:
         hot_lsoas = {str(v) for v in crime_lsoa[np.isin(cell_of_crime, hot_idx)] if v}
-        codes = sorted(residents)
+        codes = sorted(set(residents) & set(lsoas))  # the area mapped, not the country
         hot_known = sorted(hot_lsoas & set(codes))
         if hot_known:
             burden = hotspot_burden(hot_known, codes, [residents[c] for c in codes])

@@ -125,6 +125,9 @@ def test_who_lives_there_uses_the_residents_given(ws: Workspace) -> None:
     assert m.burden is not None and m.burden.total_population == 1000.0 * len(lsoas)
     assert 0 < m.burden.overall_share < 1
     assert any("deprivation" in n for n in m.notes)
+    # Residents of the whole country given: only the mapped area's count.
+    everyone = {**dict.fromkeys([f"W01{i:06d}" for i in range(2000)], 1000.0), **residents}
+    assert police_hotspots(ws, YEAR, cell_size=500, residents=everyone).burden == m.burden
 
 
 def test_bad_requests_are_refused_with_reasons(ws: Workspace, tmp_path: Path) -> None:

@@ -330,6 +330,48 @@ def test_browser_dashboard_indicators(page: Any, server: Server) -> None:
     page.screenshot(path=str(SCREENSHOTS / "dashboard-indicators.png"), full_page=False)
 
 
+def test_browser_partner_drills_down_and_maps_hotspots(page: Any, server: Server) -> None:
+    """The drill-down from the force to a district and an MSOA, then the hotspot maps with the
+    equality notes beside them; axe on both; screenshots for the docs."""
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(page, server, server.partner_email, server.partner_password)
+    page.wait_for_url(f"{server.url}/dashboard/")
+    page.get_by_role("link", name="Areas").click()
+    page.wait_for_url(re.compile(r".*/dashboard/areas/force/avon-and-somerset/$"))
+    table = page.locator("#children-table")
+    table.get_by_role("link", name="Bath and North East Somerset").click()
+    page.wait_for_url(re.compile(rf".*/dashboard/areas/lad/{BATH}/$"))
+    assert (
+        page.get_by_role("heading", level=1).inner_text().startswith("Bath and North East Somerset")
+    )
+    crumbs = page.locator(".govuk-breadcrumbs").inner_text()
+    assert "Avon and Somerset" in crumbs
+    first_msoa = page.locator("#children-table tbody a").first
+    first_msoa.click()
+    page.wait_for_url(re.compile(r".*/dashboard/areas/msoa/E02\d+/$"))
+    assert page.locator("#children-table tbody tr").count() > 0  # its LSOAs
+    assert serious_violations(page) == []
+    page.goto(f"{server.url}/dashboard/areas/force/avon-and-somerset/")  # a map of districts
+    page.locator(".app-map.app-map--ready, .app-map.app-map--failed").first.wait_for()
+    assert page.locator(".app-map--failed").count() == 0
+    page.screenshot(path=str(SCREENSHOTS / "dashboard-areas.png"), full_page=False)
+
+    page.goto(f"{server.url}/dashboard/hotspots/")
+    page.get_by_label("Grid").select_option("1000")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url(re.compile(r".*cell_size=1000.*"))
+    notes = page.locator("#equality").inner_text()
+    assert "not a forecast" in notes and "drugs or possession of weapons" in notes
+    for m in page.locator("[data-map]").all():
+        m.locator("xpath=self::*[contains(@class,'app-map--ready') or "
+                  "contains(@class,'app-map--failed')]").wait_for()  # fmt: skip
+    assert page.locator(".app-map--failed").count() == 0, "hotspot maps were not drawn"
+    assert errors == []
+    assert serious_violations(page) == []
+    page.screenshot(path=str(SCREENSHOTS / "dashboard-hotspots.png"), full_page=True)
+
+
 # --- Analyst tools: a server of their own ---------------------------------------------------
 # The journey loads a month and publishes edition 1, which would change what the tests above
 # see: it runs against a second server, whose lake starts with January and February only.
