@@ -205,6 +205,13 @@ def main() -> None:
             ("area finder search (public)", "/areas/?q=bristol", {}, 150),
             ("partner dashboard", "/dashboard/", cookies, 300),
             ("partner indicators", "/dashboard/indicators/", cookies, 300),
+            (
+                "partner drill-down (force)",
+                "/dashboard/areas/force/avon-and-somerset/",
+                cookies,
+                300,
+            ),
+            ("partner hotspot map", "/dashboard/hotspots/", cookies, 300),
         ]
         rows = []
         for label, path, jar, target in targets:
