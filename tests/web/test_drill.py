@@ -129,3 +129,36 @@ def test_unknown_areas_levels_and_categories_are_404(workspace: Any) -> None:
 def test_only_partners_may_drill_down() -> None:
     assert signed_in("parish_council").get("/dashboard/areas/").status_code == 403
     assert Client().get("/dashboard/areas/").status_code == 302
+
+
+@pytest.fixture(scope="module")
+def ward_workspace(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The sample with the partnership's own wards (two drawn areas in Bath)."""
+    import json
+
+    from tests.web.test_areas import WARDS, _workspace
+
+    from saferplaces.geo.importer import import_areas
+
+    ws = _workspace(tmp_path_factory.mktemp("drill") / "ws")
+    wards = ws.root / "wards.geojson"
+    wards.write_text(json.dumps(WARDS), "utf-8")
+    import_areas(ws, wards, level="ward", code_field="code", name_field="name")
+    return ws
+
+
+def test_a_district_lists_the_partnerships_own_wards_too(
+    ward_workspace: Any, settings: Any
+) -> None:
+    settings.SAFERPLACES_WORKSPACE = str(ward_workspace.root)
+    client = signed_in("partner")
+    bath = client.get("/dashboard/areas/lad/E06000022/").content.decode()
+    assert 'id="children-table-ward"' in bath
+    assert 'href="/dashboard/areas/ward/W2/"' in bath
+    assert "&lt;b&gt;Widcombe&lt;/b&gt; &amp; Lyncombe" in bath  # a name is text, not HTML
+    ward = client.get("/dashboard/areas/ward/W2/")
+    assert ward.status_code == 200
+    text = text_of(ward)
+    assert "LSOAs and MSOAs do not nest inside it" in text
+    crumbs = ward.content.decode().split('class="govuk-breadcrumbs"')[1].split("</nav>")[0]
+    assert "Bath and North East Somerset" in crumbs and "Avon and Somerset" in crumbs

@@ -463,6 +463,7 @@ class PartnerData(PublicData):
             level,
             code,
             category,
+            tuple(lv for lv in _area_levels(self.workspace, key) if lv not in LEVELS),
         )
         if len(_drills) > 1024:
             _drills.clear()

@@ -62,6 +62,9 @@ class Drill:
     child_label: str  # plural, e.g. "MSOAs"
     rows: list[DrillRow]
     residents_label: str
+    #: Imported levels inside this area (e.g. wards in a district): (level, plural, rows).
+    other_children: list[tuple[str, str, list[DrillRow]]]
+    imported: bool  # this area is of an imported level (drawn; LSOAs do not nest in it)
 
 
 def _names(level: str) -> tuple[str, str]:
@@ -111,10 +114,13 @@ def drill(
     level: str,
     code: str,
     category: str,
+    imported_levels: tuple[str, ...] = (),
 ) -> Drill | None:
     """The drill-down page of ``code`` at ``level`` (None: unknown level, area or category).
-    ``cube`` is the lake state's base-mart cube; ``arrays_of`` gives a level's arrays."""
-    if level not in DRILL_LEVELS:
+    ``cube`` is the lake state's base-mart cube; ``arrays_of`` gives a level's arrays;
+    ``imported_levels`` are the workspace's own levels (wards, parishes...), shown inside
+    their parent district."""
+    if level not in DRILL_LEVELS and level not in imported_levels:
         return None
     arrays = arrays_of(level)
     if arrays is None or code not in arrays.index:
@@ -143,13 +149,21 @@ def drill(
             break
         here = parr.areas[parr.index[here.parent]]
         trail.insert(0, here)
+
+    def inside(child_level: str) -> list[DrillRow]:
+        carr = arrays_of(child_level)
+        if carr is None:
+            return []
+        found = [row_of(carr, a.code) for a in carr.areas if a.parent == code]
+        return sorted(found, key=lambda r: (-r.latest, r.area.name))
+
     child = CHILD_LEVEL.get(level)
-    rows: list[DrillRow] = []
-    if child is not None:
-        carr = arrays_of(child)
-        if carr is not None:
-            rows = [row_of(carr, a.code) for a in carr.areas if a.parent == code]
-            rows.sort(key=lambda r: (-r.latest, r.area.name))
+    rows = inside(child) if child is not None else []
+    others = [
+        (lv, _names(lv)[1], kids)
+        for lv in imported_levels
+        if parent_level(lv) == level and (kids := inside(lv))
+    ]
     return Drill(
         area=row_of(arrays, code),
         level_label=_names(level)[0],
@@ -162,4 +176,6 @@ def drill(
         child_label=_names(child)[1] if child else "",
         rows=rows,
         residents_label=arrays.residents_label,
+        other_children=others,
+        imported=level in imported_levels,
     )
