@@ -29,7 +29,7 @@ import numpy as np
 
 from .errors import SaferPlacesError
 from .stats.equality import BurdenReport, ProactiveReport, hotspot_burden, proactive_share
-from .stats.grid import grid_counts
+from .stats.grid import cell_corners, cell_ids, cell_labels, grid_counts
 from .stats.hotspots import GI_BIN_LABELS, gistar_grid
 from .workspace import Workspace
 
@@ -49,7 +49,7 @@ class HotspotError(SaferPlacesError):
 
 @dataclass(frozen=True)
 class HotspotCell:
-    cell: str  # "<size>m:<easting of SW corner>:<northing of SW corner>"
+    cell: str  # stats.grid.cell_labels: "500m_E359000N173000" (size, south-west corner)
     crimes: int
     gi_bin: int  # -3..3 (Esri Gi_Bin), 0 = not significant
     z: float
@@ -187,42 +187,39 @@ def police_hotspots(
     else:  # Gi* on a handful of points in a sea of empty cells calls every point a hotspot
         flat_bins = np.zeros(grid.n_cells, dtype=np.int8)
         flat_z, flat_p = np.zeros(grid.n_cells), np.ones(grid.n_cells)
-    row, col, _ = grid.locate(x, y)
-    cell_of_crime = row * grid.ncols + col
     keep = np.flatnonzero((flat_counts > 0) | (flat_bins != 0))
     hot_idx = np.flatnonzero(flat_bins >= 2)
-    # Cell names only for the cells that have crimes or are kept (the grid may be large).
-    cell_name = {
-        int(i): f"{cell_size}m:{int((i % grid.ncols + grid.col0) * cell_size)}:"
-        f"{int((i // grid.ncols + grid.row0) * cell_size)}"
-        for i in np.unique(np.concatenate([cell_of_crime, keep]))
-    }
+    grid_ids = grid.ids().ravel()  # stable, origin-aligned ids (stats.grid.cell_ids)
+    crime_ids = cell_ids(x, y, cell_size)
+    # Text labels only for the cells that have crimes or are kept (the grid may be large).
+    named = np.unique(np.concatenate([crime_ids, grid_ids[keep]]))
+    label = dict(zip(named.tolist(), cell_labels(named, cell_size), strict=True))
     proactive = None
     share_of: dict[str, float] = {}
     if hot_idx.size:
         proactive = proactive_share(
-            np.array([cell_name[int(i)] for i in cell_of_crime], dtype=object),
+            np.array([label[i] for i in crime_ids.tolist()], dtype=object),
             cats,
-            hotspot_ids=np.array([cell_name[int(i)] for i in hot_idx], dtype=object),
+            hotspot_ids=np.array([label[i] for i in grid_ids[hot_idx].tolist()], dtype=object),
         )
         share_of = {str(u): float(s) for u, s in zip(proactive.units, proactive.share, strict=True)}
     to_wgs = pyproj.Transformer.from_crs(27700, 4326, always_xy=True)
+    east, north = cell_corners(grid_ids[keep], cell_size)
     cells: list[HotspotCell] = []
-    for i in keep.tolist():
-        x0 = (i % grid.ncols + grid.col0) * cell_size
-        y0 = (i // grid.ncols + grid.row0) * cell_size
+    for i, x0, y0 in zip(keep.tolist(), east.tolist(), north.tolist(), strict=True):
+        # Counter-clockwise exterior (RFC 7946): SW, SE, NE, NW, SW.
         xs = [x0, x0 + cell_size, x0 + cell_size, x0, x0]
         ys = [y0, y0, y0 + cell_size, y0 + cell_size, y0]
         lons, lats = to_wgs.transform(xs, ys)
+        name = label[int(grid_ids[i])]
         cells.append(
             HotspotCell(
-                cell=cell_name[i],
+                cell=name,
                 crimes=int(flat_counts[i]),
                 gi_bin=int(flat_bins[i]),
                 z=round(float(flat_z[i]), 3),
                 p_adjusted=float(flat_p[i]),
-                proactive_share=share_of.get(cell_name[i]),
-                # Counter-clockwise exterior (RFC 7946): SW, SE, NE, NW.
+                proactive_share=share_of.get(name),
                 ring=[[round(a, 6), round(b, 6)] for a, b in zip(lons, lats, strict=True)],
             )
         )
@@ -242,7 +239,7 @@ def police_hotspots(
     if proactive is not None:
         notes.append(proactive.note)
     if residents and hot_idx.size:
-        hot_lsoas = {str(v) for v in crime_lsoa[np.isin(cell_of_crime, hot_idx)] if v}
+        hot_lsoas = {str(v) for v in crime_lsoa[np.isin(crime_ids, grid_ids[hot_idx])] if v}
         codes = sorted(set(residents) & set(lsoas))  # the area mapped, not the country
         hot_known = sorted(hot_lsoas & set(codes))
         if hot_known:

@@ -96,51 +96,71 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    root = tmp_path_factory.mktemp("browser")
-    ws = Workspace.create(root / "ws", NAME, forces=["avon-and-somerset"])
-    port = _free_port()
-    output = root / "serve.log"
-    # A clean environment: this process has DJANGO_SETTINGS_MODULE set to the test settings.
+def _serve_env() -> dict[str, str]:
+    """A clean environment: this process has DJANGO_SETTINGS_MODULE set to the test settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SAFERPLACES_"))}
     env.pop("DATABASE_URL", None)
+    return env
+
+
+def _start_serve(ws: Workspace, output: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """``saferplaces serve --demo`` on a free port (with its background worker), logging to
+    ``output``; returns the process and its URL."""
+    port = _free_port()
     with output.open("w") as log:
         proc = subprocess.Popen(
             [sys.executable, "-c", "from saferplaces.cli import main; main()", "serve",
              "--workspace", str(ws.root), "--port", str(port), "--demo"],
-            stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO,
+            stdout=log, stderr=subprocess.STDOUT, env=_serve_env(), cwd=REPO,
         )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def _wait_until_healthy(proc: subprocess.Popen[bytes], url: str, output: Path) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"saferplaces serve did not start:\n{output.read_text()}")
+        time.sleep(0.2)
+
+
+def _demo_credentials(output: Path) -> tuple[str, str]:
+    """The demo analyst's email and password, as serve --demo printed them."""
+    text = output.read_text()
+    email = re.search(r"email:\s+(\S+)", text)
+    password = re.search(r"password:\s+(\S+)", text)
+    assert email and password, text
+    return email.group(1), password.group(1)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    root = tmp_path_factory.mktemp("browser")
+    ws = Workspace.create(root / "ws", NAME, forces=["avon-and-somerset"])
+    output = root / "serve.log"
+    proc, url = _start_serve(ws, output)
     try:
         # Load the lake while the server starts: pages read it per request.
         assert ingest(ws.lake_dir, [SAMPLE]).ok
         publish_edition(ws, workspace_indicators(ws), note="First", formats=("html", "csv"))
         _areas_and_briefing(ws)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"saferplaces serve did not start:\n{output.read_text()}")
-            time.sleep(0.2)
-        text = output.read_text()
-        email = re.search(r"email:\s+(\S+)", text)
-        password = re.search(r"password:\s+(\S+)", text)
-        assert email and password, text
+        _wait_until_healthy(proc, url, output)
+        email, password = _demo_credentials(output)
         # A partner account, made while the server runs (serve has migrated the new database)
         # through the library rather than the CLI, whose start-up is slower; the CLI itself is
         # tested in test_cli.py.
         partner = subprocess.run(
             [sys.executable, "-c", MAKE_PARTNER, str(ws.root)],
-            env=env, cwd=REPO, capture_output=True, text=True, check=True,
+            env=_serve_env(), cwd=REPO, capture_output=True, text=True, check=True,
         )  # fmt: skip
         partner_password = partner.stdout.strip()
-        yield Server(url, ws, email.group(1), password.group(1), PARTNER, partner_password, output)
+        yield Server(url, ws, email, password, PARTNER, partner_password, output)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -390,18 +410,8 @@ class AnalystServer:
 def analyst_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AnalystServer]:
     root = tmp_path_factory.mktemp("browser-analyst")
     ws = Workspace.create(root / "ws", NAME, forces=["avon-and-somerset"])
-    port = _free_port()
     output = root / "serve.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SAFERPLACES_"))}
-    env.pop("DATABASE_URL", None)
-    with output.open("w") as log:
-        # serve starts the background worker as its child and stops it when it stops.
-        proc = subprocess.Popen(
-            [sys.executable, "-c", "from saferplaces.cli import main; main()", "serve",
-             "--workspace", str(ws.root), "--port", str(port), "--demo"],
-            stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    proc, url = _start_serve(ws, output)  # serve starts the worker and stops it when it stops
     try:
         assert ingest(ws.lake_dir, [SAMPLE / "2018-01", SAMPLE / "2018-02"]).ok
         deadline = time.monotonic() + 60
@@ -409,21 +419,9 @@ def analyst_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Analyst
             if proc.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"saferplaces serve did not start:\n{output.read_text()}")
             time.sleep(0.2)
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"saferplaces serve did not start:\n{output.read_text()}")
-            time.sleep(0.2)
-        text = output.read_text()
-        email = re.search(r"email:\s+(\S+)", text)
-        password = re.search(r"password:\s+(\S+)", text)
-        assert email and password, text
-        yield AnalystServer(url, ws, email.group(1), password.group(1), output)
+        _wait_until_healthy(proc, url, output)
+        email, password = _demo_credentials(output)
+        yield AnalystServer(url, ws, email, password, output)
     finally:
         proc.terminate()
         proc.wait(timeout=20)

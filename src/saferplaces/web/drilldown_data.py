@@ -72,12 +72,13 @@ def _names(level: str) -> tuple[str, str]:
 
 
 def category_labels() -> dict[str, str]:
-    """Crime category slug → its current label (ASB is not crime, so not offered)."""
+    """Crime category slug → its current label, in label order (ASB is not crime, so not
+    offered)."""
     out: dict[str, str] = {}
     for cat in categories().values():
         if cat.kind != "asb":
             out.setdefault(cat.slug, cat.label)
-    return out
+    return dict(sorted(out.items(), key=lambda kv: kv[1]))
 
 
 def _row(

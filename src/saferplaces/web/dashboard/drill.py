@@ -62,7 +62,7 @@ def area(request: HttpRequest, level: str, code: str) -> HttpResponse:
         "dashboard/drill.html",
         {
             "d": d,
-            "categories": sorted(category_labels().items(), key=lambda kv: kv[1]),
+            "categories": list(category_labels().items()),
             # A map of the areas one level down when their boundaries are loaded.
             "map_level": d.child_level if info is not None and info.has_boundaries else None,
             "map_value": d.category or "crimes",

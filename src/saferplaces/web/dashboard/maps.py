@@ -17,9 +17,9 @@ from django.views.decorators.http import require_safe
 
 from ...hotspots import CELL_SIZES, HotspotError
 from ...stats.hotspots import GI_BIN_LABELS
-from ...taxonomy import categories
 from ..accounts.roles import Capability, require
 from ..datasource import HotspotRequest, month_name, partner_data
+from ..drilldown_data import category_labels
 from ..hotspot_data import PERIODS
 
 #: Shading of the Gi* classes on the map (GOV.UK red/blue; no class is shown without a label).
@@ -35,11 +35,7 @@ GI_COLOURS = {
 
 
 def _category_choices() -> list[tuple[str, str]]:
-    seen: dict[str, str] = {}
-    for cat in categories().values():
-        if cat.kind != "asb":
-            seen.setdefault(cat.slug, cat.label)
-    return [("", "All crime"), *sorted(seen.items(), key=lambda kv: kv[1])]
+    return [("", "All crime"), *category_labels().items()]
 
 
 class HotspotForm(forms.Form):
